@@ -1,0 +1,56 @@
+/*
+ * db.h - the only code in passd that includes sqlite3.h.
+ *
+ * One SQLite file in WAL mode, migrations from schema/sql applied in order and tracked by
+ * PRAGMA user_version, prepared statements only (never a string built from input). Devices are
+ * keyed by address and identity (vendor, device, subsystem ids), never by IOMMU group number,
+ * which the kernel does not keep stable across boots. Never logs above debug; errors come back
+ * as a negative errno plus a sentence in @err.
+ */
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "macro.h"
+#include "pd-device.h"
+#include "pd-error.h"
+
+struct db; /* opaque; used from one thread */
+
+/*
+ * Open or create the database at @path and bring its schema up to date. A database whose
+ * user_version is newer than this binary knows is refused with -EPROTONOSUPPORT and a message
+ * naming both versions; it is not modified.
+ */
+int db_open(const char *path, struct db **ret, struct pd_error *err);
+void db_free(struct db *db);
+DEFINE_FREEP(struct db, db_free)
+
+/* Schema version this binary writes. */
+int db_schema_version_latest(void);
+/* Schema version of the open database. */
+int db_schema_version(struct db *db);
+
+/*
+ * A scan is one transaction: db_scan_begin(), db_scan_put_device() for every function seen,
+ * db_scan_commit() (which marks every known device not seen in this scan as gone) or
+ * db_scan_abort(). put_device records first/last seen and, the first time a device is seen on
+ * a host driver (not vfio-pci), that driver as its original driver; it stores the known
+ * original driver in *ret_original_driver (owned, NULL when none).
+ */
+int db_scan_begin(struct db *db, int64_t now_usec, struct pd_error *err);
+int db_scan_put_device(struct db *db, const struct pd_device *d, char **ret_original_driver,
+		       struct pd_error *err);
+int db_scan_commit(struct db *db, unsigned *ret_gone, struct pd_error *err);
+void db_scan_abort(struct db *db);
+
+/*
+ * Devices marked gone (in the database, absent from the last scan), as records with gone=true
+ * and the identity fields, driver "", original_driver filled. Caller owns the array (clear each
+ * record, then free()).
+ */
+int db_list_gone(struct db *db, struct pd_device **ret_devs, size_t *ret_n, struct pd_error *err);
+
+/* Cheap liveness probe for /v1/health: 0 when a trivial query succeeds. */
+int db_ping(struct db *db);

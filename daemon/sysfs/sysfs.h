@@ -1,0 +1,44 @@
+/*
+ * sysfs.h - the only code in passd that touches sysfs (and, later, /dev/vfio).
+ *
+ * Every path is relative to the root given to sysfs_new() ("/sys" in production, a simulated
+ * tree or a plain copy of a real host's sysfs in tests) and is opened with openat() on that
+ * root's descriptor. No path is ever built from unvalidated input: addresses must pass
+ * pci_addr_is_valid(). Functions return 0 on success and a negative errno on failure, and never
+ * log above debug level: the caller decides what a failure means.
+ */
+#pragma once
+
+#include <stddef.h>
+
+#include "macro.h"
+#include "pd-device.h"
+
+struct sysfs; /* opaque */
+
+/* Open @root (a directory). Returns 0, -ENOENT/-ENOTDIR/-EACCES, or -ENOMEM. */
+int sysfs_new(const char *root, struct sysfs **ret);
+void sysfs_free(struct sysfs *s);
+DEFINE_FREEP(struct sysfs, sysfs_free)
+
+/* The root as given to sysfs_new(); borrowed. */
+const char *sysfs_get_root(const struct sysfs *s);
+
+/*
+ * Read every PCI function under bus/pci/devices into a new array sorted by address, using up to
+ * @nthreads threads (0 or 1: the calling thread only). Entries whose name is not a canonical
+ * address are skipped. A device that vanishes mid-scan is left out. Missing or malformed
+ * attributes leave the field "unknown" (see pd-device.h) instead of failing. The caller owns
+ * *ret_devs (pd_device_clear() each, then free()).
+ */
+int sysfs_pci_scan(struct sysfs *s, unsigned nthreads, struct pd_device **ret_devs,
+		   size_t *ret_n);
+
+/* Read one function; -ENOENT when it does not exist. @ret is initialised by the call. */
+int sysfs_pci_read_device(struct sysfs *s, const char *addr, struct pd_device *ret);
+
+/*
+ * Number of IOMMU groups in kernel/iommu_groups; 0 when the directory is empty or missing,
+ * which is how a host without an active IOMMU looks.
+ */
+int sysfs_iommu_group_count(struct sysfs *s, unsigned *ret);
