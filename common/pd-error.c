@@ -18,6 +18,7 @@ static const char *const code_names[_PD_ERR_MAX] = {
 	[PD_ERR_TOO_LARGE] = "too_large",
 	[PD_ERR_LIBVIRT_UNAVAILABLE] = "libvirt_unavailable",
 	[PD_ERR_UNAVAILABLE] = "unavailable",
+	[PD_ERR_NOT_IMPLEMENTED] = "not_implemented",
 	[PD_ERR_INTERNAL] = "internal",
 };
 

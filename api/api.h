@@ -1,0 +1,46 @@
+/*
+ * api.h - passd's HTTP API server, for main.c to wire into the loop.
+ *
+ * One libmicrohttpd daemon per listen address, each in external-epoll mode: main.c watches the
+ * descriptors this returns and calls api_server_dispatch() when one is readable, so every
+ * request runs on the loop thread that owns the inventory.
+ */
+#pragma once
+
+#include <stddef.h>
+
+#include "macro.h"
+
+struct inv;
+struct api_server;
+
+struct api_config {
+	const char *version;
+	const char *libvirt_uri; /* "none" when running without libvirt */
+	const char *db_path;
+	const char *web_dir;	 /* the dashboard's files */
+	unsigned connection_limit;
+	unsigned connection_timeout_s;
+};
+
+int api_server_new(const struct api_config *cfg, struct inv *inv, struct api_server **ret);
+void api_server_free(struct api_server *srv);
+DEFINE_FREEP(struct api_server, api_server_free)
+
+/*
+ * Listen on @spec, "unix:PATH" or "tcp:HOST:PORT" (PORT 0 picks a free port). *ret_desc gets
+ * the address really bound (owned), e.g. "tcp:127.0.0.1:40123". Returns 0 or a negative errno
+ * with a message in *ret_desc left untouched; logs nothing.
+ */
+int api_server_listen(struct api_server *srv, const char *spec, char **ret_desc);
+/* Unlink unix socket paths we created and stop every daemon. */
+void api_server_stop(struct api_server *srv);
+
+size_t api_server_fd_count(const struct api_server *srv);
+int api_server_fd(const struct api_server *srv, size_t i);
+/* Run the daemon of descriptor @i (non-blocking). */
+void api_server_dispatch(struct api_server *srv, size_t i);
+/* Milliseconds until some daemon needs a run without I/O, -1 for none. */
+int api_server_timeout_ms(struct api_server *srv);
+/* Run every daemon once (after a timeout). */
+void api_server_dispatch_all(struct api_server *srv);

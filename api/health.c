@@ -1,0 +1,51 @@
+#include <config.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "handlers.h"
+
+void api_health_get(struct api_request *req, struct api_response *resp, const char *const *p)
+{
+	struct api_ctx *ctx = req->ctx;
+	const struct inv *inv = ctx->inv;
+	bool db_ok = inv_db_ok(ctx->inv);
+	bool iommu = inv_iommu_enabled(inv);
+	bool libvirt_off = streq(ctx->cfg.libvirt_uri, "none");
+	const char *status = db_ok ? (iommu ? "ok" : "degraded") : "error";
+	char *text;
+	json_t *v;
+
+	v = json_pack("{s:s,s:s,s:{s:b,s:i,s:s?},s:{s:b,s:s?,s:b},s:{s:b,s:s},s:{s:I,s:I,s:I,s:I}}",
+		      "status", status, "version", ctx->cfg.version,
+		      "iommu", "enabled", iommu, "groups", (int)inv_iommu_group_count(inv),
+		      "hint", iommu ? NULL : "no IOMMU groups: enable VT-d/AMD-Vi in firmware and boot with intel_iommu=on or amd_iommu=on",
+		      "libvirt", "connected", 0, "uri", libvirt_off ? NULL : ctx->cfg.libvirt_uri,
+		      "enabled", !libvirt_off,
+		      "db", "ok", db_ok, "path", ctx->cfg.db_path,
+		      "inventory", "devices", (json_int_t)inv_device_count(inv),
+		      "gone", (json_int_t)inv_gone_count(inv),
+		      "last_scan_usec", (json_int_t)inv_last_scan_usec(inv),
+		      "scan_duration_usec", (json_int_t)inv_last_scan_duration_usec(inv));
+	if (!v) {
+		api_respond_errorf(resp, PD_ERR_INTERNAL, "out of memory");
+		return;
+	}
+	/* Health is tiny: its ETag is its own content. */
+	text = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS);
+	if (text) {
+		unsigned long h = 1469598103934665603UL;
+		char etag[48], tag[24];
+		for (const char *c = text; *c; c++)
+			h = (h ^ (unsigned char)*c) * 1099511628211UL;
+		free(text);
+		snprintf(tag, sizeof(tag), "h%016lx", h);
+		api_make_etag(etag, sizeof(etag), 0, tag);
+		if (api_not_modified(req, resp, etag)) {
+			json_decref(v);
+			return;
+		}
+	}
+	api_respond_json(resp, db_ok ? 200 : 503, v);
+}

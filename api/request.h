@@ -1,0 +1,77 @@
+/*
+ * request.h - what a handler sees of an HTTP request, and what it answers.
+ *
+ * Handlers never see libmicrohttpd: server.c builds a struct api_request and turns the struct
+ * api_response back into an MHD response. Bodies are reference-counted blobs so one rendering
+ * of a large list can be sent to many pollers.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <jansson.h>
+
+#include "pd-error.h"
+
+struct api_ctx;
+
+struct api_blob {
+	unsigned refs;
+	size_t len;
+	char data[];
+};
+
+struct api_request {
+	const char *method;
+	const char *path; /* decoded, without the query string */
+	const char *body;
+	size_t body_len;
+	struct api_ctx *ctx;
+	void *conn; /* server.c's */
+};
+
+struct api_response {
+	unsigned status;
+	struct api_blob *body;	  /* owned reference, NULL for no body */
+	const char *content_type; /* static */
+	char etag[48];		  /* quoted, "" for none */
+	const char *allow;	  /* for 405 */
+	const char *cache_control;
+};
+
+/* Blob from a JSON value (compact). Returns NULL on allocation failure. */
+struct api_blob *api_blob_from_json(const json_t *v);
+struct api_blob *api_blob_from_data(const void *data, size_t len);
+struct api_blob *api_blob_ref(struct api_blob *b);
+void api_blob_unref(struct api_blob *b);
+
+/* Query argument or header value (borrowed), NULL when absent. Implemented in server.c. */
+const char *api_request_query(const struct api_request *req, const char *key);
+const char *api_request_header(const struct api_request *req, const char *key);
+/*
+ * Call @fn for every query argument; stops at and returns the first non-zero return.
+ * Implemented in server.c.
+ */
+int api_request_query_foreach(const struct api_request *req,
+			      int (*fn)(const char *key, const char *value, void *userdata),
+			      void *userdata);
+
+/* Answer @status with @v (stolen) as the body. */
+void api_respond_json(struct api_response *resp, unsigned status, json_t *v);
+/* Answer with a shared blob (a new reference is taken). */
+void api_respond_blob(struct api_response *resp, unsigned status, struct api_blob *b,
+		      const char *content_type);
+/* Answer with the contract's error body; the status comes from the one table below. */
+void api_respond_error(struct api_response *resp, const struct pd_error *err);
+/* Format and answer an error in one step. */
+void api_respond_errorf(struct api_response *resp, enum pd_errcode code, const char *fmt, ...)
+	_printf_(3, 4);
+/* HTTP status of an error code: the one mapping (STYLE 2.3). */
+unsigned api_status_for(enum pd_errcode code);
+
+/*
+ * Set the response's ETag and, when the request's If-None-Match matches it, answer 304 and
+ * return true: the handler then skips building the body.
+ */
+bool api_not_modified(const struct api_request *req, struct api_response *resp, const char *etag);

@@ -1,0 +1,481 @@
+#include <config.h>
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "db/db.h"
+#include "log.h"
+#include "inventory.h"
+#include "sysfs/sysfs.h"
+#include "udev/hwdb.h"
+
+#define NAME_CACHE_SIZE 1024 /* power of two; distinct vendor:device pairs are few */
+
+struct name_entry {
+	uint32_t key; /* vendor << 16 | device */
+	bool used;
+	char *vendor;
+	char *device;
+};
+
+struct vf_link {
+	size_t pf; /* index into devs */
+	const struct pd_device *vf;
+};
+
+struct inv {
+	struct sysfs *sysfs;
+	struct db *db;
+	struct udevw_hwdb *hwdb;
+	unsigned threads;
+
+	struct pd_device *devs;
+	size_t n_devs;
+	struct pd_device *gone;
+	size_t n_gone;
+	struct grp_set *groups;
+	struct vf_link *vfs; /* sorted by pf, then VF address */
+	const struct pd_device **vf_ptrs;
+	size_t n_vfs;
+
+	unsigned iommu_groups;
+	uint64_t generation;
+	uint64_t hash;
+	int64_t last_scan_usec;
+	int64_t last_scan_duration_usec;
+
+	struct name_entry names[NAME_CACHE_SIZE];
+};
+
+static int64_t now_usec(clockid_t clock)
+{
+	struct timespec ts;
+
+	clock_gettime(clock, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+int inv_new(struct sysfs *s, struct db *db, struct udevw_hwdb *hwdb, unsigned threads,
+	    struct inv **ret)
+{
+	struct inv *inv = calloc(1, sizeof(*inv));
+
+	if (!inv)
+		return -ENOMEM;
+	inv->sysfs = s;
+	inv->db = db;
+	inv->hwdb = hwdb;
+	inv->threads = threads ? threads : 1;
+	*ret = inv;
+	return 0;
+}
+
+static void free_devices(struct pd_device *devs, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		pd_device_clear(&devs[i]);
+	free(devs);
+}
+
+void inv_free(struct inv *inv)
+{
+	if (!inv)
+		return;
+	grp_set_free(inv->groups);
+	free(inv->vfs);
+	free(inv->vf_ptrs);
+	free_devices(inv->devs, inv->n_devs);
+	free_devices(inv->gone, inv->n_gone);
+	for (size_t i = 0; i < NAME_CACHE_SIZE; i++) {
+		free(inv->names[i].vendor);
+		free(inv->names[i].device);
+	}
+	free(inv);
+}
+
+static int parse_id(const char *s, uint16_t *ret)
+{
+	char *end;
+	unsigned long v;
+
+	if (s[0] == '\0')
+		return -EINVAL;
+	v = strtoul(s, &end, 16);
+	if (*end != '\0' || v > 0xffff)
+		return -EINVAL;
+	*ret = (uint16_t)v;
+	return 0;
+}
+
+static char *strdup_or_null(const char *s)
+{
+	return s ? strdup(s) : NULL;
+}
+
+/* Fill vendor_name and device_name from the hwdb, through a small cache. */
+static int fill_names(struct inv *inv, struct pd_device *d)
+{
+	uint16_t vendor, device;
+	struct name_entry *e = NULL;
+	uint32_t key;
+
+	if (!inv->hwdb || parse_id(d->vendor_id, &vendor) < 0 || parse_id(d->device_id, &device) < 0)
+		return 0;
+	key = (uint32_t)vendor << 16 | device;
+	for (size_t probe = 0; probe < NAME_CACHE_SIZE; probe++) {
+		struct name_entry *c = &inv->names[(key * 2654435761u + probe) & (NAME_CACHE_SIZE - 1)];
+		if (!c->used || c->key == key) {
+			e = c;
+			break;
+		}
+	}
+
+	if (e && !e->used) {
+		int r = udevw_hwdb_pci_names(inv->hwdb, vendor, device, &e->vendor, &e->device);
+		if (r < 0)
+			return r;
+		e->used = true;
+		e->key = key;
+	}
+
+	if (e) {
+		d->vendor_name = strdup_or_null(e->vendor);
+		d->device_name = strdup_or_null(e->device);
+		if ((e->vendor && !d->vendor_name) || (e->device && !d->device_name))
+			return -ENOMEM;
+		return 0;
+	}
+
+	/* Cache full (thousands of distinct models): look up without caching. */
+	return udevw_hwdb_pci_names(inv->hwdb, vendor, device, &d->vendor_name, &d->device_name);
+}
+
+static uint64_t fnv1a(uint64_t h, const void *p, size_t n)
+{
+	const unsigned char *c = p;
+
+	for (size_t i = 0; i < n; i++) {
+		h ^= c[i];
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+static uint64_t hash_str(uint64_t h, const char *s)
+{
+	return s ? fnv1a(h, s, strlen(s) + 1) : fnv1a(h, "\xff", 1);
+}
+
+/* A digest of everything an API client sees, so the generation moves only on change. */
+static uint64_t hash_devices(uint64_t h, const struct pd_device *devs, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct pd_device *d = &devs[i];
+		/* The fixed-size part up to the owned pointers; records are zeroed first. */
+		h = fnv1a(h, d, offsetof(struct pd_device, vendor_name));
+		h = hash_str(h, d->vendor_name);
+		h = hash_str(h, d->device_name);
+		h = hash_str(h, d->original_driver);
+		h = fnv1a(h, &d->gone, sizeof(d->gone));
+	}
+	return h;
+}
+
+static int vf_link_cmp(const void *a, const void *b)
+{
+	const struct vf_link *x = a, *y = b;
+
+	if (x->pf != y->pf)
+		return x->pf < y->pf ? -1 : 1;
+	return strcmp(x->vf->address, y->vf->address);
+}
+
+static int dev_addr_cmp(const void *key, const void *elem)
+{
+	return strcmp(key, ((const struct pd_device *)elem)->address);
+}
+
+static const struct pd_device *find_in(const struct pd_device *devs, size_t n, const char *addr)
+{
+	if (!devs || n == 0)
+		return NULL;
+	return bsearch(addr, devs, n, sizeof(*devs), dev_addr_cmp);
+}
+
+/* Index the PF-to-VF links of a device array. */
+static int build_vfs(const struct pd_device *devs, size_t n, struct vf_link **ret_links,
+		     const struct pd_device ***ret_ptrs, size_t *ret_n)
+{
+	_cleanup_free_ struct vf_link *links = NULL;
+	_cleanup_free_ const struct pd_device **ptrs = NULL;
+	size_t m = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (devs[i].physfn[0] != '\0')
+			m++;
+	links = calloc(m ? m : 1, sizeof(*links));
+	ptrs = calloc(m ? m : 1, sizeof(*ptrs));
+	if (!links || !ptrs)
+		return -ENOMEM;
+
+	m = 0;
+	for (size_t i = 0; i < n; i++) {
+		const struct pd_device *pf;
+		if (devs[i].physfn[0] == '\0')
+			continue;
+		pf = find_in(devs, n, devs[i].physfn);
+		if (!pf)
+			continue; /* a VF whose PF is not visible: nothing to link */
+		links[m].pf = (size_t)(pf - devs);
+		links[m].vf = &devs[i];
+		m++;
+	}
+	qsort(links, m, sizeof(*links), vf_link_cmp);
+	for (size_t i = 0; i < m; i++)
+		ptrs[i] = links[i].vf;
+
+	*ret_links = TAKE_PTR(links);
+	*ret_ptrs = TAKE_PTR(ptrs);
+	*ret_n = m;
+	return 0;
+}
+
+int inv_scan(struct inv *inv, struct pd_error *err)
+{
+	struct pd_device *devs = NULL, *gone = NULL;
+	size_t n = 0, n_gone = 0, n_links = 0;
+	struct grp_set *groups = NULL;
+	struct vf_link *links = NULL;
+	const struct pd_device **ptrs = NULL;
+	unsigned ngroups = 0, newly_gone = 0;
+	int64_t t0 = now_usec(CLOCK_MONOTONIC);
+	uint64_t h;
+	int r;
+
+	r = sysfs_pci_scan(inv->sysfs, inv->threads, &devs, &n);
+	if (r < 0) {
+		pd_error_set(err, PD_ERR_INTERNAL, r, "cannot read PCI devices from %s: %s",
+			     sysfs_get_root(inv->sysfs), strerror(-r));
+		return log_error_errno(r, "Scan of '%s' failed: %m", sysfs_get_root(inv->sysfs));
+	}
+	r = sysfs_iommu_group_count(inv->sysfs, &ngroups);
+	if (r < 0) {
+		log_debug_errno(r, "Cannot count IOMMU groups, assuming none: %m");
+		ngroups = 0;
+	}
+
+	for (size_t i = 0; i < n; i++) {
+		r = fill_names(inv, &devs[i]);
+		if (r < 0) {
+			pd_error_set(err, PD_ERR_INTERNAL, r, "out of memory");
+			goto fail;
+		}
+	}
+
+	r = db_scan_begin(inv->db, now_usec(CLOCK_REALTIME), err);
+	if (r < 0)
+		goto fail;
+	for (size_t i = 0; i < n; i++) {
+		r = db_scan_put_device(inv->db, &devs[i], &devs[i].original_driver, err);
+		if (r < 0) {
+			db_scan_abort(inv->db);
+			goto fail;
+		}
+	}
+	r = db_scan_commit(inv->db, &newly_gone, err);
+	if (r < 0) {
+		db_scan_abort(inv->db);
+		goto fail;
+	}
+	r = db_list_gone(inv->db, &gone, &n_gone, err);
+	if (r < 0)
+		goto fail;
+
+	r = grp_set_build(devs, n, &groups);
+	if (r < 0) {
+		pd_error_set(err, PD_ERR_INTERNAL, r, "out of memory");
+		goto fail;
+	}
+	r = build_vfs(devs, n, &links, &ptrs, &n_links);
+	if (r < 0) {
+		pd_error_set(err, PD_ERR_INTERNAL, r, "out of memory");
+		goto fail;
+	}
+
+	/* Swap the new view in; nothing can fail from here on. */
+	grp_set_free(inv->groups);
+	free(inv->vfs);
+	free(inv->vf_ptrs);
+	free_devices(inv->devs, inv->n_devs);
+	free_devices(inv->gone, inv->n_gone);
+	inv->devs = devs;
+	inv->n_devs = n;
+	inv->gone = gone;
+	inv->n_gone = n_gone;
+	inv->groups = groups;
+	inv->vfs = links;
+	inv->vf_ptrs = ptrs;
+	inv->n_vfs = n_links;
+	inv->iommu_groups = ngroups;
+
+	h = hash_devices(0xcbf29ce484222325ULL, devs, n);
+	h = hash_devices(h, gone, n_gone);
+	h = fnv1a(h, &ngroups, sizeof(ngroups));
+	if (h != inv->hash || inv->generation == 0) {
+		inv->hash = h;
+		inv->generation++;
+	}
+	inv->last_scan_usec = now_usec(CLOCK_REALTIME);
+	inv->last_scan_duration_usec = now_usec(CLOCK_MONOTONIC) - t0;
+
+	if (newly_gone > 0)
+		log_notice("%u device(s) disappeared since the last scan, marked gone", newly_gone);
+	log_debug("Scanned %zu PCI functions, %u IOMMU groups in %lld us", n, ngroups,
+		  (long long)inv->last_scan_duration_usec);
+	return 0;
+
+fail:
+	grp_set_free(groups);
+	free(links);
+	free(ptrs);
+	free_devices(devs, n);
+	free_devices(gone, n_gone);
+	return log_error_errno(r, "Scan failed: %s", err ? err->message : "");
+}
+
+uint64_t inv_generation(const struct inv *inv)
+{
+	return inv->generation;
+}
+
+bool inv_iommu_enabled(const struct inv *inv)
+{
+	return inv->iommu_groups > 0;
+}
+
+unsigned inv_iommu_group_count(const struct inv *inv)
+{
+	return inv->iommu_groups;
+}
+
+int64_t inv_last_scan_usec(const struct inv *inv)
+{
+	return inv->last_scan_usec;
+}
+
+int64_t inv_last_scan_duration_usec(const struct inv *inv)
+{
+	return inv->last_scan_duration_usec;
+}
+
+size_t inv_device_count(const struct inv *inv)
+{
+	return inv->n_devs;
+}
+
+const struct pd_device *inv_device_at(const struct inv *inv, size_t i)
+{
+	return i < inv->n_devs ? &inv->devs[i] : NULL;
+}
+
+size_t inv_gone_count(const struct inv *inv)
+{
+	return inv->n_gone;
+}
+
+const struct pd_device *inv_gone_at(const struct inv *inv, size_t i)
+{
+	return i < inv->n_gone ? &inv->gone[i] : NULL;
+}
+
+const struct pd_device *inv_find_device(const struct inv *inv, const char *addr)
+{
+	const struct pd_device *d = find_in(inv->devs, inv->n_devs, addr);
+
+	if (d)
+		return d;
+	/* gone records are sorted by address too (db_list_gone) but may repeat one: scan. */
+	for (size_t i = 0; i < inv->n_gone; i++)
+		if (streq(inv->gone[i].address, addr))
+			return &inv->gone[i];
+	return NULL;
+}
+
+size_t inv_device_vfs(const struct inv *inv, const struct pd_device *pf,
+		      const struct pd_device *const **ret_vfs)
+{
+	size_t idx, lo = 0, hi = inv->n_vfs, first;
+
+	if (!inv->devs || pf < inv->devs || pf >= inv->devs + inv->n_devs) {
+		*ret_vfs = NULL;
+		return 0;
+	}
+	idx = (size_t)(pf - inv->devs);
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (inv->vfs[mid].pf < idx)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	first = lo;
+	while (lo < inv->n_vfs && inv->vfs[lo].pf == idx)
+		lo++;
+	*ret_vfs = inv->vf_ptrs + first;
+	return lo - first;
+}
+
+static const char *const state_names[_INV_STATE_MAX] = {
+	[INV_STATE_HOST] = "host",	     [INV_STATE_VFIO] = "vfio",
+	[INV_STATE_ASSIGNED] = "assigned",   [INV_STATE_UNBOUND] = "unbound",
+	[INV_STATE_QUARANTINED] = "quarantined", [INV_STATE_GONE] = "gone",
+};
+
+const char *inv_state_to_string(enum inv_state s)
+{
+	return (unsigned)s < _INV_STATE_MAX ? state_names[s] : "unknown";
+}
+
+int inv_state_from_string(const char *s, enum inv_state *ret)
+{
+	for (size_t i = 0; i < _INV_STATE_MAX; i++)
+		if (streq(s, state_names[i])) {
+			*ret = (enum inv_state)i;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+enum inv_state inv_device_state(const struct inv *inv, const struct pd_device *d)
+{
+	if (d->gone)
+		return INV_STATE_GONE;
+	if (d->driver[0] == '\0')
+		return INV_STATE_UNBOUND;
+	if (grp_driver_is_vfio(d->driver))
+		return INV_STATE_VFIO;
+	return INV_STATE_HOST;
+}
+
+struct inv_critical inv_device_critical(const struct inv *inv, const struct pd_device *d)
+{
+	long class = pd_device_class(d);
+
+	if (d->boot_vga == 1)
+		return (struct inv_critical){ true, "boot VGA device: the host's console" };
+	if (class >= 0 && (class >> 8) == 0x0600)
+		return (struct inv_critical){ true, "host bridge" };
+	return (struct inv_critical){ false, NULL };
+}
+
+const struct grp_set *inv_get_groups(const struct inv *inv)
+{
+	return inv->groups;
+}
+
+bool inv_db_ok(const struct inv *inv)
+{
+	return db_ping(inv->db) == 0;
+}

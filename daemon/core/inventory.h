@@ -1,0 +1,81 @@
+/*
+ * inventory.h - the device inventory service: what the host has, as passd knows it.
+ *
+ * A scan reads every PCI function from sysfs, completes the records with hwdb names and the
+ * database's memory (original drivers, devices gone since), writes them to the database in one
+ * transaction and swaps the new view in. Readers borrow records until the next scan. The
+ * generation changes only when what an API client would see changes, so ETags stay stable
+ * across rescans of an unchanged host. Used from the loop thread only.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "macro.h"
+#include "pd-device.h"
+#include "pd-error.h"
+#include "groups.h"
+
+struct sysfs;
+struct db;
+struct udevw_hwdb;
+struct inv; /* opaque */
+
+enum inv_state {
+	INV_STATE_HOST,
+	INV_STATE_VFIO,
+	INV_STATE_ASSIGNED,
+	INV_STATE_UNBOUND,
+	INV_STATE_QUARANTINED,
+	INV_STATE_GONE,
+	_INV_STATE_MAX,
+};
+
+struct inv_critical {
+	bool critical;
+	const char *reason; /* static string, NULL when not critical */
+};
+
+/* The inventory borrows @s, @db and @hwdb (which may be NULL: names are then null). */
+int inv_new(struct sysfs *s, struct db *db, struct udevw_hwdb *hwdb, unsigned threads,
+	    struct inv **ret);
+void inv_free(struct inv *inv);
+DEFINE_FREEP(struct inv, inv_free)
+
+/* Scan the host now. On failure the previous view stays in place. Logs once. */
+int inv_scan(struct inv *inv, struct pd_error *err);
+
+uint64_t inv_generation(const struct inv *inv);
+bool inv_iommu_enabled(const struct inv *inv);
+unsigned inv_iommu_group_count(const struct inv *inv);
+int64_t inv_last_scan_usec(const struct inv *inv);
+/* Wall-clock duration of the last scan, in microseconds. */
+int64_t inv_last_scan_duration_usec(const struct inv *inv);
+
+/* Present devices, sorted by address; borrowed until the next scan. */
+size_t inv_device_count(const struct inv *inv);
+const struct pd_device *inv_device_at(const struct inv *inv, size_t i);
+/* Devices the database knows but sysfs no longer shows. */
+size_t inv_gone_count(const struct inv *inv);
+const struct pd_device *inv_gone_at(const struct inv *inv, size_t i);
+/* The present device at @addr (canonical form), else a gone one, else NULL. */
+const struct pd_device *inv_find_device(const struct inv *inv, const char *addr);
+
+/* VFs of a PF, in address order; *ret_vfs is borrowed. */
+size_t inv_device_vfs(const struct inv *inv, const struct pd_device *pf,
+		      const struct pd_device *const **ret_vfs);
+
+enum inv_state inv_device_state(const struct inv *inv, const struct pd_device *d);
+const char *inv_state_to_string(enum inv_state s);
+/* Parse a state name; returns 0 or -EINVAL. */
+int inv_state_from_string(const char *s, enum inv_state *ret);
+
+/* Whether taking @d from the host would cost the host something it needs, and why. */
+struct inv_critical inv_device_critical(const struct inv *inv, const struct pd_device *d);
+
+const struct grp_set *inv_get_groups(const struct inv *inv);
+
+/* True when the database answers a trivial query (for /v1/health). */
+bool inv_db_ok(const struct inv *inv);

@@ -1,0 +1,245 @@
+/*
+ * main.c - passd's composition root: parse the configuration, build every object, wire them
+ * into the loop, run, tear down in reverse.
+ */
+#include <config.h>
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "api.h"
+#include "config.h"
+#include "core/inventory.h"
+#include "db/db.h"
+#include "log.h"
+#include "loop.h"
+#include "sysfs/sysfs.h"
+#include "udev/hwdb.h"
+
+struct passd {
+	struct cfg *cfg;
+	struct loop *loop;
+	struct sysfs *sysfs;
+	struct udevw_hwdb *hwdb;
+	struct db *db;
+	struct inv *inv;
+	struct api_server *api;
+	int exit_code;
+};
+
+/* sd_notify(3) without libsystemd: one datagram to $NOTIFY_SOCKET, when systemd set it. */
+static void notify(const char *state)
+{
+	const char *path = getenv("NOTIFY_SOCKET");
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	_cleanup_close_ int fd = -1;
+	socklen_t len;
+
+	if (!path || (path[0] != '/' && path[0] != '@') || strlen(path) >= sizeof(sa.sun_path))
+		return;
+	strcpy(sa.sun_path, path);
+	if (sa.sun_path[0] == '@')
+		sa.sun_path[0] = '\0';
+	len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + strlen(path));
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return;
+	if (sendto(fd, state, strlen(state), MSG_NOSIGNAL, (struct sockaddr *)&sa, len) < 0)
+		log_debug("sd_notify '%s' failed, ignoring: %m", state);
+}
+
+static void on_signal(struct loop *l, int signo, void *userdata)
+{
+	struct passd *p = userdata;
+	int r;
+
+	if (signo == SIGHUP) {
+		notify("RELOADING=1");
+		r = cfg_reload(p->cfg);
+		if (r < 0)
+			log_warning("Reloading '%s' failed, keeping the old configuration",
+				    p->cfg->config_file);
+		else
+			log_info("Configuration reloaded from '%s'", p->cfg->config_file);
+		notify("READY=1");
+		return;
+	}
+	log_info("Received %s, stopping", signo == SIGTERM ? "SIGTERM" : "SIGINT");
+	loop_quit(l, 0);
+}
+
+static void on_api_fd(struct loop *l, int fd, uint32_t events, void *userdata)
+{
+	struct passd *p = userdata;
+
+	for (size_t i = 0; i < api_server_fd_count(p->api); i++)
+		if (api_server_fd(p->api, i) == fd)
+			api_server_dispatch(p->api, i);
+}
+
+static int on_prepare(struct loop *l, void *userdata)
+{
+	struct passd *p = userdata;
+
+	/* Cheap (an epoll_wait of 0 per daemon) and runs MHD's own timeouts. */
+	api_server_dispatch_all(p->api);
+	return api_server_timeout_ms(p->api);
+}
+
+static void on_rescan(struct loop *l, int fd, uint32_t events, void *userdata)
+{
+	struct passd *p = userdata;
+	struct pd_error err = PD_ERROR_INIT;
+	uint64_t ticks;
+	uint64_t gen = inv_generation(p->inv);
+
+	if (read(fd, &ticks, sizeof(ticks)) < 0 && errno == EAGAIN)
+		return;
+	if (inv_scan(p->inv, &err) < 0)
+		return; /* logged; the previous view stays */
+	if (inv_generation(p->inv) != gen)
+		log_info("Rescan found changes: %zu devices, %u IOMMU groups",
+			 inv_device_count(p->inv), inv_iommu_group_count(p->inv));
+}
+
+static int ensure_parent_dir(const char *path)
+{
+	_cleanup_free_ char *dir = strdup(path);
+	char *slash;
+
+	if (!dir)
+		return -ENOMEM;
+	slash = strrchr(dir, '/');
+	if (!slash || slash == dir)
+		return 0;
+	*slash = '\0';
+	if (mkdir(dir, 0750) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+static void passd_teardown(struct passd *p)
+{
+	api_server_free(p->api);
+	inv_free(p->inv);
+	db_free(p->db);
+	udevw_hwdb_free(p->hwdb);
+	sysfs_free(p->sysfs);
+	loop_free(p->loop);
+	cfg_free(p->cfg);
+}
+
+static int passd_setup(struct passd *p)
+{
+	static const int signals[] = { SIGTERM, SIGINT, SIGHUP };
+	struct pd_error err = PD_ERROR_INIT;
+	struct api_config acfg;
+	int r;
+
+	r = loop_new(&p->loop);
+	if (r < 0)
+		return log_error_errno(r, "Cannot create the event loop: %m");
+	r = loop_add_signals(p->loop, signals, ELEMENTSOF(signals), on_signal, p);
+	if (r < 0)
+		return log_error_errno(r, "Cannot watch signals: %m");
+
+	r = sysfs_new(p->cfg->sysfs_root, &p->sysfs);
+	if (r < 0)
+		return log_error_errno(r, "Cannot open sysfs root '%s': %m", p->cfg->sysfs_root);
+
+	r = udevw_hwdb_new(&p->hwdb);
+	if (r < 0)
+		log_notice("No udev hardware database, device names will be null: %s", strerror(-r));
+
+	if (streq(p->cfg->db_path, "/var/lib/passd/passd.db"))
+		(void)ensure_parent_dir(p->cfg->db_path); /* db_open reports what matters */
+	r = db_open(p->cfg->db_path, &p->db, &err);
+	if (r < 0)
+		return log_error_errno(r, "Cannot open database: %s", err.message);
+
+	r = inv_new(p->sysfs, p->db, p->hwdb, p->cfg->scan_threads, &p->inv);
+	if (r < 0)
+		return log_error_errno(r, "Cannot create the inventory: %m");
+	r = inv_scan(p->inv, &err);
+	if (r < 0)
+		return r; /* logged */
+
+	acfg = (struct api_config){
+		.version = PACKAGE_VERSION,
+		.libvirt_uri = p->cfg->libvirt_uri,
+		.db_path = p->cfg->db_path,
+		.web_dir = p->cfg->web_dir,
+	};
+	r = api_server_new(&acfg, p->inv, &p->api);
+	if (r < 0)
+		return log_error_errno(r, "Cannot create the API server: %m");
+	for (unsigned i = 0; i < p->cfg->n_listen; i++) {
+		_cleanup_free_ char *desc = NULL;
+		const char *spec = p->cfg->listen[i];
+
+		if (strncmp(spec, "unix:/run/passd/", 16) == 0)
+			(void)ensure_parent_dir(spec + 5); /* the default place; bind reports errors */
+		r = api_server_listen(p->api, spec, &desc);
+		if (r == -EPERM)
+			return log_error_errno(r,
+					       "Refusing to listen on '%s': only loopback TCP addresses are allowed until token authentication is configured",
+					       spec);
+		if (r == -EINVAL)
+			return log_error_errno(r, "Bad listen address '%s'", spec);
+		if (r < 0)
+			return log_error_errno(r, "Cannot listen on '%s': %m", spec);
+		log_info("Listening on %s", desc);
+	}
+	for (size_t i = 0; i < api_server_fd_count(p->api); i++) {
+		r = loop_add_io(p->loop, api_server_fd(p->api, i), EPOLLIN, on_api_fd, p);
+		if (r < 0)
+			return log_error_errno(r, "Cannot watch the API sockets: %m");
+	}
+	loop_set_prepare(p->loop, on_prepare, p);
+
+	if (p->cfg->rescan_interval_s > 0) {
+		r = loop_add_timer(p->loop, (uint64_t)p->cfg->rescan_interval_s * 1000, on_rescan, p);
+		if (r < 0)
+			return log_error_errno(r, "Cannot arm the rescan timer: %m");
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct passd p = { 0 };
+	int r;
+
+	r = cfg_parse(argc, argv, &p.cfg);
+	if (r != 0)
+		return r > 0 ? EXIT_SUCCESS : 2;
+	log_set_max_level(p.cfg->log_level);
+	signal(SIGPIPE, SIG_IGN);
+
+	r = passd_setup(&p);
+	if (r < 0) {
+		passd_teardown(&p);
+		return EXIT_FAILURE;
+	}
+
+	log_info("passd %s ready: %zu PCI functions, %u IOMMU groups%s, sysfs '%s', database '%s'",
+		 PACKAGE_VERSION, inv_device_count(p.inv), inv_iommu_group_count(p.inv),
+		 inv_iommu_enabled(p.inv) ? "" : " (no IOMMU active)", p.cfg->sysfs_root,
+		 p.cfg->db_path);
+	notify("READY=1");
+
+	r = loop_run(p.loop);
+	notify("STOPPING=1");
+	if (r < 0)
+		log_error_errno(r, "Event loop failed: %m");
+	passd_teardown(&p);
+	return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+}
