@@ -1,0 +1,221 @@
+# test-lib.sh - git-style TAP helpers for passd's integration tests.
+#
+#   test_description='...'
+#   . "$top_srcdir/tests/lib/test-lib.sh"
+#   test_expect_success 'what it shows' '
+#           cmd1 &&
+#           cmd2
+#   '
+#   test_done
+#
+# Each test file gets its own trash directory ($TRASH), removed at the end unless the test
+# failed or PASSD_TEST_KEEP is set. Nothing here touches the real /sys: passd_start refuses
+# a sysfs root that is not under $TRASH.
+
+set -u
+
+: "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
+: "${top_builddir:=$top_srcdir}"
+export top_srcdir top_builddir LC_ALL=C
+
+PASSD="$top_builddir/daemon/passd"
+PASSCTL="$top_builddir/cli/passctl"
+SIMGEN="$top_builddir/tests/sim/passd-simgen"
+FIXTURES="$top_srcdir/tests/fixtures/real"
+
+TRASH=$(mktemp -d "${TMPDIR:-/tmp}/passd-test.XXXXXX") || exit 99
+test_count=0
+test_failed=0
+test_skipped=0
+PASSD_PID=
+
+say() { printf '# %s\n' "$*"; }
+
+cleanup() {
+	passd_kill
+	if [ "$test_failed" -eq 0 ] && [ -z "${PASSD_TEST_KEEP:-}" ]; then
+		rm -rf "$TRASH"
+	else
+		say "trash directory kept: $TRASH"
+	fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# skip_all REASON: the whole file is skipped (TAP "1..0 # SKIP").
+skip_all() {
+	printf '1..0 # SKIP %s\n' "$1"
+	test_count=-1
+	exit 0
+}
+
+test_expect_success() {
+	test_count=$((test_count + 1))
+	_desc=$1
+	_out="$TRASH/.out.$test_count"
+	if (cd "$TRASH" && eval "$2") >"$_out" 2>&1; then
+		printf 'ok %d - %s\n' "$test_count" "$_desc"
+	else
+		test_failed=$((test_failed + 1))
+		printf 'not ok %d - %s\n' "$test_count" "$_desc"
+		sed -e 's/^/#   /' "$_out" | tail -n 40
+		[ -f "$TRASH/passd.log" ] && { say "passd log (tail):"; tail -n 15 "$TRASH/passd.log" | sed 's/^/#   /'; }
+	fi
+}
+
+# test_skip DESC REASON: one test skipped, counted as such.
+test_skip() {
+	test_count=$((test_count + 1))
+	test_skipped=$((test_skipped + 1))
+	printf 'ok %d # SKIP %s (%s)\n' "$test_count" "$1" "$2"
+}
+
+test_done() {
+	printf '1..%d\n' "$test_count"
+	[ "$test_failed" -eq 0 ]
+	exit $?
+}
+
+# test_must_fail CMD...: CMD must exit non-zero, but not by a signal or a sanitizer abort.
+test_must_fail() {
+	"$@"
+	_rc=$?
+	if [ "$_rc" -eq 0 ]; then
+		echo "test_must_fail: '$*' succeeded" >&2
+		return 1
+	elif [ "$_rc" -gt 128 ]; then
+		echo "test_must_fail: '$*' died with status $_rc" >&2
+		return 1
+	fi
+	return 0
+}
+
+# test_exit_code N CMD...: CMD must exit with status N.
+test_exit_code() {
+	_want=$1
+	shift
+	"$@"
+	_rc=$?
+	[ "$_rc" -eq "$_want" ] && return 0
+	echo "expected exit code $_want from '$*', got $_rc" >&2
+	return 1
+}
+
+test_cmp() {
+	diff -u "$1" "$2"
+}
+
+# --- hosts -------------------------------------------------------------------------------
+
+# sim_new PROFILE: a simulated host in $TRASH/host (sys/, proc/, dev/, truth).
+sim_new() {
+	rm -rf "$TRASH/host" &&
+	"$SIMGEN" "$top_srcdir/tests/sim/profiles/$1.profile" "$TRASH/host" &&
+	test -d "$TRASH/host/sys/bus/pci/devices"
+}
+
+# fixture_new NAME: a real kernel's sysfs copied from a QEMU guest, in $TRASH/host.
+fixture_new() {
+	rm -rf "$TRASH/host" && mkdir -p "$TRASH/host" &&
+	tar -xJf "$FIXTURES/$1.tar.xz" -C "$TRASH/host" &&
+	cp "$FIXTURES/$1.truth" "$TRASH/host/truth"
+}
+
+# --- the daemon --------------------------------------------------------------------------
+
+# passd_start [ARGS...]: start passd on $TRASH/host with a TCP and a unix listener; sets
+# PASSD_URL, PASSD_SOCK and PASSD_PID. Extra arguments go to passd.
+passd_start() {
+	case "${SYSFS_ROOT:=$TRASH/host/sys}" in
+	"$TRASH"/*) ;;
+	*) echo "passd_start: refusing sysfs root '$SYSFS_ROOT' outside the trash dir" >&2; return 1 ;;
+	esac
+	: >"$TRASH/empty.conf"
+	PASSD_SOCK="$TRASH/passd.sock"
+	"$PASSD" --config "$TRASH/empty.conf" --sysfs-root "$SYSFS_ROOT" \
+		--proc-root "$TRASH/host/proc" --dev-root "$TRASH/host/dev" \
+		--db "${PASSD_DB:-$TRASH/passd.db}" --listen tcp:127.0.0.1:0 \
+		--listen "unix:$PASSD_SOCK" --libvirt-uri none --web-dir "$top_srcdir/web" \
+		--log-level "${PASSD_LOG_LEVEL:-info}" "$@" >>"$TRASH/passd.log" 2>&1 &
+	PASSD_PID=$!
+	_i=0
+	while [ $_i -lt 200 ]; do
+		if grep -q ' ready: ' "$TRASH/passd.log" 2>/dev/null; then
+			_port=$(sed -n 's/.*Listening on tcp:127\.0\.0\.1:\([0-9]*\).*/\1/p' "$TRASH/passd.log" | tail -n 1)
+			PASSD_URL="http://127.0.0.1:$_port"
+			export PASSD_URL PASSD_SOCK
+			return 0
+		fi
+		if ! kill -0 "$PASSD_PID" 2>/dev/null; then
+			wait "$PASSD_PID"
+			echo "passd_start: passd exited with status $? before it was ready:" >&2
+			cat "$TRASH/passd.log" >&2
+			PASSD_PID=
+			return 1
+		fi
+		sleep 0.05
+		_i=$((_i + 1))
+	done
+	echo "passd_start: passd not ready after 10 s" >&2
+	return 1
+}
+
+# passd_stop: SIGTERM, and passd must exit 0 (a sanitizer finding makes it fail).
+passd_stop() {
+	[ -n "$PASSD_PID" ] || return 0
+	kill -TERM "$PASSD_PID" 2>/dev/null
+	wait "$PASSD_PID"
+	_rc=$?
+	PASSD_PID=
+	if [ "$_rc" -ne 0 ]; then
+		echo "passd exited with status $_rc" >&2
+		tail -n 30 "$TRASH/passd.log" >&2
+		return 1
+	fi
+}
+
+passd_kill() {
+	[ -n "$PASSD_PID" ] || return 0
+	kill -KILL "$PASSD_PID" 2>/dev/null
+	wait "$PASSD_PID" 2>/dev/null
+	PASSD_PID=
+}
+
+# api PATH [CURL ARGS...]: GET over TCP; the body goes to ./body, the status to stdout.
+api() {
+	_path=$1
+	shift
+	curl -sS -o body -w '%{http_code}' "$@" "$PASSD_URL$_path"
+}
+
+# api_expect STATUS PATH [CURL ARGS...]
+api_expect() {
+	_want=$1
+	shift
+	_got=$(api "$@") || return 1
+	[ "$_got" = "$_want" ] && return 0
+	echo "expected HTTP $_want for $1, got $_got:" >&2
+	cat body >&2
+	return 1
+}
+
+# api_error_is CODE: ./body is a contract error with that code and a message.
+api_error_is() {
+	jq -e --arg c "$1" '.error.code == $c and (.error.message | type == "string" and length > 0)' body >/dev/null || {
+		echo "body is not error '$1':" >&2
+		cat body >&2
+		return 1
+	}
+}
+
+passctl() {
+	"$PASSCTL" --socket "$PASSD_SOCK" "$@"
+}
+
+# devices_as_truth FILE: /v1/devices rendered in the truth format, device and group lines.
+devices_as_truth() {
+	curl -sSf "$PASSD_URL/v1/devices" >devices.json &&
+	curl -sSf "$PASSD_URL/v1/groups" >groups.json &&
+	jq -r '.devices[] | "\(.address) vendor=\(.vendor_id // "-") device=\(.device_id // "-") subsystem_vendor=\(.subsystem_vendor_id // "-") subsystem_device=\(.subsystem_device_id // "-") class=\(.class // "-") driver=\(.driver // "-") group=\(.iommu_group // "-") numa=\(.numa_node // -1) physfn=\(.physfn // "-")"' devices.json >"$1" &&
+	jq -r '.groups | sort_by(.id)[] | "group \(.id): \(.devices | join(" "))"' groups.json >>"$1"
+}
