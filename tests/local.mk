@@ -1,5 +1,6 @@
 # tests/: integration tests (TAP shell scripts against the real passd over real sockets).
 integration_tests = \
+	tests/integration/t0000-layering.sh \
 	tests/integration/t0100-health.sh \
 	tests/integration/t1100-discovery-profiles.sh \
 	tests/integration/t1200-discovery-real.sh \
@@ -8,6 +9,3 @@ integration_tests = \
 TESTS += $(integration_tests)
 EXTRA_DIST += $(integration_tests) tests/lib/test-lib.sh tests/check-layering.sh \
 	tests/fixtures/real
-
-check-local:
-	$(AM_V_GEN)$(SHELL) $(top_srcdir)/tests/check-layering.sh $(top_srcdir)
