@@ -62,8 +62,9 @@ int pci_addr_parse(const char *s, struct pci_addr *ret)
 
 void pci_addr_format(const struct pci_addr *a, char buf[static PCI_ADDR_LEN + 1])
 {
-	snprintf(buf, PCI_ADDR_LEN + 1, "%04x:%02x:%02x.%u", a->domain, a->bus, a->slot,
-		 a->function);
+	/* Masks keep every field to its width, so the output is always PCI_ADDR_LEN long. */
+	snprintf(buf, PCI_ADDR_LEN + 1, "%04x:%02x:%02x.%c", a->domain, a->bus, a->slot & 0x1fu,
+		 '0' + (a->function & 7));
 }
 
 bool pci_addr_is_valid(const char *s)
