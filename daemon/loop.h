@@ -9,6 +9,8 @@
 #pragma once
 
 #include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "macro.h"

@@ -15,7 +15,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "api.h"
+#include "api/api.h"
 #include "config.h"
 #include "core/inventory.h"
 #include "db/db.h"

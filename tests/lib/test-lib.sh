@@ -53,7 +53,9 @@ test_expect_success() {
 	test_count=$((test_count + 1))
 	_desc=$1
 	_out="$TRASH/.out.$test_count"
-	if (cd "$TRASH" && eval "$2") >"$_out" 2>&1; then
+	# In this shell, as git does, so that passd_start's variables reach later tests.
+	cd "$TRASH" || exit 99
+	if { eval "$2"; } >"$_out" 2>&1; then
 		printf 'ok %d - %s\n' "$test_count" "$_desc"
 	else
 		test_failed=$((test_failed + 1))
@@ -130,7 +132,10 @@ passd_start() {
 	"$TRASH"/*) ;;
 	*) echo "passd_start: refusing sysfs root '$SYSFS_ROOT' outside the trash dir" >&2; return 1 ;;
 	esac
+	passd_kill # left running by a test that failed half-way
 	: >"$TRASH/empty.conf"
+	[ -f "$TRASH/passd.log" ] && cat "$TRASH/passd.log" >>"$TRASH/passd.log.old"
+	: >"$TRASH/passd.log"
 	PASSD_SOCK="$TRASH/passd.sock"
 	"$PASSD" --config "$TRASH/empty.conf" --sysfs-root "$SYSFS_ROOT" \
 		--proc-root "$TRASH/host/proc" --dev-root "$TRASH/host/dev" \
