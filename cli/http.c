@@ -237,8 +237,9 @@ int http_client_do(struct http_client *c, const struct http_request *req, struct
 
 	curl_easy_reset(c->curl); /* keeps the connection cache, drops last request's options */
 	headers = xslist_append(headers, accept);
-	if (req->body)
-		headers = xslist_append(headers, "Content-Type: application/json");
+	/* without a body, no Content-Type at all: not curl's default form encoding */
+	headers = xslist_append(headers,
+				req->body ? "Content-Type: application/json" : "Content-Type:");
 	if (c->auth_header)
 		headers = xslist_append(headers, c->auth_header);
 	/* no "Expect: 100-continue" round trip for our small bodies */
