@@ -443,6 +443,7 @@
 			cur.remove();
 			cur = next;
 		}
+		container.classList.toggle('many', els.length > 200);
 		container.setAttribute('aria-busy', 'false');
 		applyFilter();
 	}
