@@ -212,12 +212,14 @@ test_expect_success 'a closed TCP port: exit 3, naming the URL' '
 '
 
 test_expect_success 'PASSCTL_URL is used, and --socket overrides it' '
-	PASSCTL_URL=http://127.0.0.1:1 test_exit_code 3 "$PASSCTL" groups 2>err &&
+	test_exit_code 3 env PASSCTL_URL=http://127.0.0.1:1 "$PASSCTL" groups 2>err &&
 	grep -q "http://127.0.0.1:1" err &&
-	PASSCTL_URL=unix:$TRASH/env.sock test_exit_code 3 "$PASSCTL" groups 2>err &&
+	test_exit_code 3 env PASSCTL_URL="unix:$TRASH/env.sock" "$PASSCTL" groups 2>err &&
 	grep -q "unix socket $TRASH/env.sock" err &&
-	PASSCTL_URL=http://127.0.0.1:1 test_exit_code 3 pc groups 2>err &&
-	grep -q "unix socket $NOSOCK" err
+	test_exit_code 3 env PASSCTL_URL=http://127.0.0.1:1 "$PASSCTL" --socket "$NOSOCK" groups \
+		2>err &&
+	grep -q "unix socket $NOSOCK" err &&
+	test_exit_code 3 env PASSCTL_URL= "$PASSCTL" --socket "$NOSOCK" groups 2>err
 '
 
 test_expect_success 'the default transport is /run/passd/passd.sock' '
