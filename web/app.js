@@ -88,6 +88,12 @@
 			t = setTimeout(() => ctl.abort(), BODY_TIMEOUT_MS);
 			if (r.status === 304)
 				return { name, changed: false };
+			/* health answers 503 with its usual body when the database is down: show it */
+			if (r.status === 503 && name === 'health') {
+				const body = await r.json().catch(() => null);
+				if (body && typeof body.status === 'string')
+					return { name, changed: true, etag: null, body };
+			}
 			if (!r.ok) {
 				let msg = r.status + ' ' + r.statusText;
 				try {
