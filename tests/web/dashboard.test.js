@@ -159,10 +159,24 @@ function readCards(page) {
 			out.push({
 				group: card.dataset.group,
 				hidden: card.hidden,
-				rows: [...card.querySelectorAll('tr[data-address]')].map((r) => ({
-					address: r.dataset.address,
-					driver: (r.querySelector('td.driver') || {}).textContent || null,
-				})),
+				viable: card.querySelector('.card-head .badge-ok') ? true
+					: card.querySelector('.card-head .badge-bad') ? false : null,
+				blockers: [...card.querySelectorAll('.blockers li')].map((li) => li.textContent),
+				rows: [...card.querySelectorAll('tr[data-address]')].map((r) => {
+					const text = (sel) => {
+						const e = r.querySelector(sel);
+						return e ? e.textContent : null;
+					};
+					const crit = r.querySelector('.badge-crit');
+					return {
+						address: r.dataset.address,
+						driver: text('td.driver'),
+						dev: text('td.name .dev'),
+						cls: text('td.class'),
+						numa: text('td.numa'),
+						critical: crit ? crit.getAttribute('title') : null,
+					};
+				}),
 			});
 		}
 		return out;
@@ -190,7 +204,7 @@ async function main() {
 	}
 
 	const truth = o.truth ? readTruth(o.truth) : null;
-	const plan = 9 + (o.control ? 4 : 0);
+	const plan = 11 + (o.control ? 4 : 0);
 	process.stdout.write('1..' + plan + '\n');
 
 	const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'passd-chromium-'));
@@ -300,7 +314,72 @@ async function main() {
 			skip('every device shows the driver of the truth', 'no device lines in the truth');
 		}
 
-		/* 5: the host summary agrees with the cards and the truth */
+		/* 5 and 6: the page against the API itself, for what the truth file does not say */
+		{
+			const api = async (p) => {
+				const r = await fetch(new URL(p, o.url), { headers: { Accept: 'application/json' } });
+				if (!r.ok)
+					throw new Error('GET ' + p + ': ' + r.status);
+				return r.json();
+			};
+			let devs = [];
+			let grps = [];
+			let apiErr = '';
+			try {
+				devs = (await api('v1/devices')).devices;
+				grps = (await api('v1/groups')).groups;
+			} catch (e) {
+				apiErr = e.message;
+			}
+			const rows = new Map();
+			for (const c of cards)
+				for (const r of c.rows)
+					rows.set(r.address, r);
+			const hex = (x) => (typeof x === 'string' ? x.replace(/^0x/, '') : '?');
+			const wrong = apiErr ? [apiErr] : [];
+			let critical = 0;
+			for (const d of devs) {
+				const r = rows.get(d.address);
+				if (!r) {
+					wrong.push(d.address + ' has no row');
+					continue;
+				}
+				const want = {
+					dev: d.device_name || hex(d.vendor_id) + ':' + hex(d.device_id),
+					cls: d.class_name || d.class || '—',
+					numa: typeof d.numa_node === 'number' && d.numa_node >= 0 ? String(d.numa_node) : '—',
+					critical: d.host_critical && d.host_critical.critical
+						? d.host_critical.reason || 'the host needs this device' : null,
+				};
+				if (want.critical)
+					critical++;
+				for (const k of Object.keys(want))
+					if (r[k] !== want[k])
+						wrong.push(d.address + ': ' + k + ' shows ' + JSON.stringify(r[k]) + ', the API says ' + JSON.stringify(want[k]));
+			}
+			report(wrong.length === 0 && devs.length > 0,
+				'each row shows the API\'s name, class, NUMA node and host-critical reason (' + critical + ' host-critical)',
+				devs.length ? firstDiffs(wrong) : 'the API listed no device');
+
+			const bad = apiErr ? [apiErr] : [];
+			for (const g of grps) {
+				const c = shown.get(String(g.id));
+				if (!c)
+					continue; /* test 2 said so */
+				if (c.viable !== g.viable)
+					bad.push('group ' + g.id + ': shows viable=' + c.viable + ', the API says ' + g.viable);
+				const nb = g.viable ? 0 : (g.blockers || []).length;
+				if (c.blockers.length !== nb)
+					bad.push('group ' + g.id + ': ' + c.blockers.length + ' blockers shown, the API has ' + nb);
+				(g.blockers || []).forEach((b, i) => {
+					if (!g.viable && c.blockers[i] && !c.blockers[i].startsWith(b.address))
+						bad.push('group ' + g.id + ': blocker ' + i + ' shows "' + c.blockers[i] + '"');
+				});
+			}
+			report(bad.length === 0, 'each card shows the API\'s viability and blockers', firstDiffs(bad));
+		}
+
+		/* 7: the host summary agrees with the cards and the truth */
 		const sum = await page.evaluate(() => ({
 			iommu: document.getElementById('s-iommu').textContent,
 			groups: document.getElementById('s-groups').textContent,
@@ -329,7 +408,7 @@ async function main() {
 			report(problems.length === 0, 'the host summary shows IOMMU state, version and counts', firstDiffs(problems));
 		}
 
-		/* 6: the filter box narrows the cards to the groups of a matching device */
+		/* 8: the filter box narrows the cards to the groups of a matching device */
 		{
 			const target = cards.find((c) => c.group !== 'none' && c.rows.length > 0);
 			if (!target) {
@@ -356,7 +435,7 @@ async function main() {
 			}
 		}
 
-		/* 7: later polls are answered 304 for groups and devices, and the cards stay as they are */
+		/* 9: later polls are answered 304 for groups and devices, and the cards stay as they are */
 		{
 			const before = await page.evaluate(() => {
 				const c = document.querySelector('[data-group]');
@@ -387,10 +466,10 @@ async function main() {
 				answers.slice(firstCount).map((a) => a.path + '=' + a.status).join(' '));
 		}
 
-		/* 8: no script error so far */
+		/* 10: no script error so far */
 		report(pageErrors.length === 0, 'the page raised no script error', firstDiffs(pageErrors));
 
-		/* 9: first render within budget */
+		/* 11: first render within budget */
 		report(loadMs <= o.renderBudget, 'the first render came within ' + o.renderBudget + ' ms (' + loadMs + ' ms)',
 			'took ' + loadMs + ' ms');
 
