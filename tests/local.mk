@@ -5,7 +5,9 @@ integration_tests = \
 	tests/integration/t1100-discovery-profiles.sh \
 	tests/integration/t1200-discovery-real.sh \
 	tests/integration/t1300-api-input.sh \
-	tests/integration/t1400-store-restart.sh
+	tests/integration/t1400-store-restart.sh \
+	tests/integration/t4000-cli-usage.sh \
+	tests/integration/t4100-cli-listing.sh
 TESTS += $(integration_tests)
 EXTRA_DIST += $(integration_tests) tests/lib/test-lib.sh tests/check-layering.sh \
 	tests/fixtures/real

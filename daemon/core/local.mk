@@ -5,3 +5,9 @@ daemon_core_libcore_a_SOURCES = daemon/core/inventory.c daemon/core/inventory.h 
 daemon_core_libcore_a_CFLAGS = $(AM_CFLAGS) $(PTHREAD_CFLAGS)
 CORE_LIBS = daemon/core/libcore.a daemon/sysfs/libsysfs.a daemon/udev/libudevw.a \
 	daemon/db/libdb.a common/libcommon.a $(UDEV_LIBS) $(SQLITE_LIBS) $(PTHREAD_LIBS)
+
+check_PROGRAMS += tests/unit/test-groups
+TESTS += tests/unit/test-groups
+tests_unit_test_groups_SOURCES = tests/unit/test-groups.c
+tests_unit_test_groups_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_groups_LDADD = daemon/core/libcore.a common/libcommon.a $(CMOCKA_LIBS)
