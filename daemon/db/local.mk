@@ -9,6 +9,8 @@ BUILT_SOURCES = daemon/db/schema-sql.h
 CLEANFILES += daemon/db/schema-sql.h
 SCHEMA_SQL = $(sort $(wildcard $(top_srcdir)/schema/sql/*.sql))
 EXTRA_DIST += schema/sql scripts/sql-to-c.sh
+# BUILT_SOURCES only runs for "make all" and "make check"; this covers "make tests/unit/test-db".
+daemon/db/libdb_a-migrations.$(OBJEXT): daemon/db/schema-sql.h
 daemon/db/schema-sql.h: $(SCHEMA_SQL) $(top_srcdir)/scripts/sql-to-c.sh
 	$(AM_V_GEN)$(MKDIR_P) daemon/db && $(SHELL) $(top_srcdir)/scripts/sql-to-c.sh $(SCHEMA_SQL) > $@.tmp && mv $@.tmp $@
 

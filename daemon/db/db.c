@@ -1,0 +1,845 @@
+#include <config.h>
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include <sqlite3.h>
+
+#include "db.h"
+#include "log.h"
+#include "migrations.h"
+
+/* "pasd", set by 0001-initial.sql: a SQLite file with another non-zero id is not ours. */
+#define DB_APPLICATION_ID 0x70617364
+/* How long a statement waits for another connection's lock (sqlite3 CLI, a backup). */
+#define DB_BUSY_TIMEOUT_MS 5000
+#define DB_DRIVER_VFIO "vfio-pci"
+
+enum db_stmt {
+	DB_STMT_BEGIN,
+	DB_STMT_COMMIT,
+	DB_STMT_ROLLBACK,
+	DB_STMT_SCAN_INSERT,
+	DB_STMT_SCAN_FINISH,
+	DB_STMT_DEVICE_FIND,
+	DB_STMT_DEVICE_INSERT,
+	DB_STMT_DEVICE_UPDATE,
+	DB_STMT_DEVICE_MARK_GONE,
+	DB_STMT_DEVICE_LIST_GONE,
+	DB_STMT_PING,
+	_DB_STMT_MAX,
+};
+
+/*
+ * Parameters of DB_STMT_DEVICE_FIND (1-5), DB_STMT_DEVICE_INSERT (1-12) and
+ * DB_STMT_DEVICE_UPDATE (ROWID and 6-12): one numbering, so one set of binds serves both.
+ */
+enum {
+	DEV_ADDRESS = 1,
+	DEV_VENDOR,
+	DEV_DEVICE,
+	DEV_SUBVENDOR,
+	DEV_SUBDEVICE,
+	DEV_CLASS,
+	DEV_DRIVER,
+	DEV_ORIGINAL_DRIVER,
+	DEV_GROUP,
+	DEV_NUMA,
+	DEV_NOW,
+	DEV_SCAN,
+	DEV_ROWID,
+};
+
+/* Columns of DB_STMT_DEVICE_LIST_GONE. */
+enum {
+	GONE_ADDRESS,
+	GONE_VENDOR,
+	GONE_DEVICE,
+	GONE_SUBVENDOR,
+	GONE_SUBDEVICE,
+	GONE_CLASS,
+	GONE_ORIGINAL_DRIVER,
+	GONE_GROUP,
+	GONE_NUMA,
+};
+
+/*
+ * Every statement passd runs after open, prepared once in db_open(). Values are always bound,
+ * never pasted in.
+ *
+ * A device is stored with a lookup by identity and then an UPDATE by rowid or an INSERT, rather
+ * than one INSERT ... ON CONFLICT DO UPDATE ... RETURNING: SQLite 3.40 runs RETURNING through
+ * an ephemeral table opened on every execution, which doubled the cost of a 4096-device scan.
+ * The scan holds the write lock (BEGIN IMMEDIATE), so nothing changes between the two steps.
+ * The UPDATE keeps a stored original_driver whatever it is given (coalesce), so the "never
+ * overwritten" rule holds in SQL too.
+ */
+static const char *const stmt_sql[_DB_STMT_MAX] = {
+	[DB_STMT_BEGIN] = "BEGIN IMMEDIATE",
+	[DB_STMT_COMMIT] = "COMMIT",
+	[DB_STMT_ROLLBACK] = "ROLLBACK",
+	[DB_STMT_SCAN_INSERT] = "INSERT INTO scan (started_at) VALUES (?1)",
+	[DB_STMT_SCAN_FINISH] =
+		"UPDATE scan SET finished_at = ?2, devices = ?3, gone = ?4 WHERE id = ?1",
+	[DB_STMT_DEVICE_FIND] =
+		"SELECT id, original_driver FROM device WHERE address = ?1 AND vendor_id = ?2"
+		" AND device_id = ?3 AND subsystem_vendor_id = ?4 AND subsystem_device_id = ?5",
+	[DB_STMT_DEVICE_INSERT] =
+		"INSERT INTO device (address, vendor_id, device_id, subsystem_vendor_id,"
+		" subsystem_device_id, class, driver, original_driver, iommu_group, numa_node,"
+		" first_seen, last_seen, gone_at, scan_id)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11, NULL, ?12)",
+	[DB_STMT_DEVICE_UPDATE] =
+		"UPDATE device SET class = ?6, driver = ?7,"
+		" original_driver = coalesce(original_driver, ?8), iommu_group = ?9, numa_node = ?10,"
+		" last_seen = ?11, gone_at = NULL, scan_id = ?12 WHERE id = ?13",
+	[DB_STMT_DEVICE_MARK_GONE] =
+		"UPDATE device SET gone_at = ?1 WHERE gone_at IS NULL AND scan_id <> ?2",
+	[DB_STMT_DEVICE_LIST_GONE] =
+		"SELECT address, vendor_id, device_id, subsystem_vendor_id, subsystem_device_id,"
+		" class, original_driver, iommu_group, numa_node"
+		" FROM device WHERE gone_at IS NOT NULL ORDER BY address, id",
+	[DB_STMT_PING] = "SELECT 1",
+};
+
+struct db {
+	sqlite3 *conn;
+	char *path;
+	int version;
+	sqlite3_stmt *stmt[_DB_STMT_MAX];
+
+	/* The scan in progress, between db_scan_begin() and db_scan_commit()/db_scan_abort(). */
+	bool scanning;
+	int64_t scan_id;
+	int64_t scan_now;
+	unsigned scan_devices;
+};
+
+/* Reset a statement borrowed from struct db when the borrowing variable goes out of scope. */
+static void stmt_resetp(sqlite3_stmt **s)
+{
+	if (*s) {
+		sqlite3_reset(*s);
+		sqlite3_clear_bindings(*s);
+	}
+}
+#define _cleanup_reset_ _cleanup_(stmt_resetp)
+
+/* The closest errno for a SQLite result code; what the OS said when SQLite knows it. */
+static int errno_from_sqlite(sqlite3 *conn, int rc)
+{
+	int e;
+
+	switch (rc & 0xff) {
+	case SQLITE_NOMEM:
+		return -ENOMEM;
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return -EBUSY;
+	case SQLITE_READONLY:
+		return -EROFS;
+	case SQLITE_PERM:
+	case SQLITE_AUTH:
+		return -EACCES;
+	case SQLITE_FULL:
+		return -ENOSPC;
+	case SQLITE_TOOBIG:
+		return -E2BIG;
+	case SQLITE_NOTADB:
+	case SQLITE_CONSTRAINT:
+	case SQLITE_MISMATCH:
+	case SQLITE_RANGE:
+		return -EINVAL;
+	case SQLITE_CORRUPT:
+		return -ENOTRECOVERABLE;
+	case SQLITE_CANTOPEN:
+	case SQLITE_IOERR:
+		e = conn ? sqlite3_system_errno(conn) : 0;
+		return e > 0 ? -e : -EIO;
+	default:
+		return -EIO;
+	}
+}
+
+/* Record the connection's last error as "database PATH: WHAT: sqlite message"; returns the errno.
+ */
+static int db_fail(struct db *db, struct pd_error *err, int rc, const char *what)
+{
+	int r = errno_from_sqlite(db->conn, rc);
+
+	return pd_error_set(err, PD_ERR_INTERNAL, r, "database %s: %s: %s", db->path, what,
+			    db->conn ? sqlite3_errmsg(db->conn) : sqlite3_errstr(rc));
+}
+
+static int64_t now_realtime_usec(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_REALTIME, &ts) < 0)
+		return 0;
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* Run compiled-in SQL (never input) that returns no rows we need. */
+static int exec_sql(struct db *db, const char *sql, const char *what, struct pd_error *err)
+{
+	int rc = sqlite3_exec(db->conn, sql, NULL, NULL, NULL);
+
+	return rc == SQLITE_OK ? 0 : db_fail(db, err, rc, what);
+}
+
+struct exec_result {
+	bool have;
+	sqlite3_int64 i;
+	char text[32];
+};
+
+static int exec_result_cb(void *userdata, int ncols, char **values, char **names)
+{
+	struct exec_result *res = userdata;
+
+	if (ncols < 1 || res->have)
+		return 0;
+	res->have = true;
+	if (values[0]) {
+		res->i = strtoll(values[0], NULL, 10);
+		snprintf(res->text, sizeof(res->text), "%s", values[0]);
+	}
+	return 0;
+}
+
+/* Run compiled-in SQL and keep the first column of its first row (0 / "" when none). */
+static int exec_value(struct db *db, const char *sql, const char *what, struct exec_result *ret,
+		      struct pd_error *err)
+{
+	struct exec_result res = {};
+	int rc;
+
+	rc = sqlite3_exec(db->conn, sql, exec_result_cb, &res, NULL);
+	if (rc != SQLITE_OK)
+		return db_fail(db, err, rc, what);
+	*ret = res;
+	return 0;
+}
+
+/* Refuse to create a database in a directory that is not there, with a message that says so. */
+static int check_path(const char *path, struct pd_error *err)
+{
+	_cleanup_free_ char *dir = NULL;
+	struct stat st;
+	char *slash;
+
+	if (stat(path, &st) == 0) {
+		if (S_ISDIR(st.st_mode))
+			return pd_error_set(err, PD_ERR_INTERNAL, -EISDIR,
+					    "database %s is a directory, not a file", path);
+		return 0;
+	}
+	if (errno != ENOENT)
+		return pd_error_set(err, PD_ERR_INTERNAL, -errno, "cannot access database %s: %s",
+				    path, strerror(errno));
+
+	dir = strdup(path);
+	if (!dir)
+		return pd_error_set(err, PD_ERR_INTERNAL, -ENOMEM, "out of memory");
+	slash = strrchr(dir, '/');
+	if (!slash)
+		return 0; /* relative to the working directory, which exists */
+	if (slash == dir)
+		slash[1] = '\0';
+	else
+		slash[0] = '\0';
+
+	if (stat(dir, &st) < 0)
+		return pd_error_set(err, PD_ERR_INTERNAL, -errno,
+				    "cannot create database %s: directory %s: %s", path, dir,
+				    strerror(errno));
+	if (!S_ISDIR(st.st_mode))
+		return pd_error_set(err, PD_ERR_INTERNAL, -ENOTDIR,
+				    "cannot create database %s: %s is not a directory", path, dir);
+	return 0;
+}
+
+/*
+ * Before anything is written: is this a SQLite file, is it passd's, and is its schema one we
+ * know? Reading the header writes nothing, so a refused file is left exactly as it was.
+ */
+static int check_ownership(struct db *db, int latest, struct pd_error *err)
+{
+	struct exec_result res = {};
+	int rc, r;
+
+	rc = sqlite3_exec(db->conn, "PRAGMA user_version", exec_result_cb, &res, NULL);
+	if ((rc & 0xff) == SQLITE_NOTADB)
+		return pd_error_set(
+			err, PD_ERR_INTERNAL, -EINVAL,
+			"file %s is not a SQLite database; refusing to touch it (move it away or point --db elsewhere)",
+			db->path);
+	if (rc != SQLITE_OK)
+		return db_fail(db, err, rc, "reading the schema version");
+	db->version = (int)res.i;
+
+	r = exec_value(db, "PRAGMA application_id", "reading the application id", &res, err);
+	if (r < 0)
+		return r;
+	if (res.i != 0 && res.i != DB_APPLICATION_ID)
+		return pd_error_set(
+			err, PD_ERR_INTERNAL, -EINVAL,
+			"database %s belongs to another program (application_id 0x%08llx); refusing to touch it",
+			db->path, (unsigned long long)res.i);
+
+	if (db->version > latest)
+		return pd_error_set(
+			err, PD_ERR_INTERNAL, -EPROTONOSUPPORT,
+			"database %s has schema version %d, this passd knows up to %d; refusing to touch it (downgrade?)",
+			db->path, db->version, latest);
+	if (db->version < 0)
+		return pd_error_set(
+			err, PD_ERR_INTERNAL, -EINVAL,
+			"database %s has an invalid schema version %d; refusing to touch it",
+			db->path, db->version);
+
+	if (db->version == 0) {
+		r = exec_value(db, "SELECT count(*) FROM sqlite_schema", "reading the schema", &res,
+			       err);
+		if (r < 0)
+			return r;
+		if (res.i > 0)
+			return pd_error_set(
+				err, PD_ERR_INTERNAL, -EINVAL,
+				"database %s has tables but no passd schema version; refusing to touch it",
+				db->path);
+	}
+	return 0;
+}
+
+static int set_pragmas(struct db *db, struct pd_error *err)
+{
+	struct exec_result res;
+	int r;
+
+	r = exec_sql(db, "PRAGMA foreign_keys = ON", "enabling foreign keys", err);
+	if (r < 0)
+		return r;
+	r = exec_value(db, "PRAGMA journal_mode = WAL", "switching to WAL", &res, err);
+	if (r < 0)
+		return r;
+	if (strcasecmp(res.text, "wal") != 0)
+		return pd_error_set(
+			err, PD_ERR_INTERNAL, -EOPNOTSUPP,
+			"database %s: cannot use WAL journal mode (got '%s'); is it on a network file system?",
+			db->path, res.text);
+	/* FULL: in WAL mode, every commit is on disk before COMMIT returns (one fsync). */
+	return exec_sql(db, "PRAGMA synchronous = FULL", "setting synchronous mode", err);
+}
+
+/*
+ * Apply each pending migration in its own transaction together with its user_version bump, so
+ * a crash leaves the database at a version boundary. The version is read again inside the
+ * transaction, in case another passd migrated it meanwhile.
+ */
+static int migrate(struct db *db, struct pd_error *err)
+{
+	const struct migration *m;
+	struct exec_result res;
+	size_t n;
+	int latest, r;
+
+	m = db_migrations_get(&n);
+	latest = db_schema_version_latest();
+
+	for (;;) {
+		char pragma[64];
+		int v;
+
+		r = exec_sql(db, "BEGIN IMMEDIATE", "starting a migration", err);
+		if (r < 0)
+			return r;
+		r = exec_value(db, "PRAGMA user_version", "reading the schema version", &res, err);
+		if (r < 0)
+			goto rollback;
+		v = (int)res.i;
+		if (v > latest) {
+			r = pd_error_set(
+				err, PD_ERR_INTERNAL, -EPROTONOSUPPORT,
+				"database %s has schema version %d, this passd knows up to %d; refusing to touch it (downgrade?)",
+				db->path, v, latest);
+			goto rollback;
+		}
+		if (v == latest)
+			break;
+		if ((size_t)v >= n || m[v].version != v + 1) {
+			r = pd_error_set(
+				err, PD_ERR_INTERNAL, -EINVAL,
+				"database %s: no migration from schema version %d (built-in migrations are out of order)",
+				db->path, v);
+			goto rollback;
+		}
+
+		r = sqlite3_exec(db->conn, m[v].sql, NULL, NULL, NULL);
+		if (r != SQLITE_OK) {
+			r = pd_error_set(err, PD_ERR_INTERNAL, errno_from_sqlite(db->conn, r),
+					 "database %s: applying migration %s failed: %s", db->path,
+					 m[v].name, sqlite3_errmsg(db->conn));
+			goto rollback;
+		}
+		/* A number from our own table, not input: PRAGMA takes no bound parameters. */
+		snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d", m[v].version);
+		r = exec_sql(db, pragma, "setting the schema version", err);
+		if (r < 0)
+			goto rollback;
+		r = exec_sql(db, "COMMIT", "committing a migration", err);
+		if (r < 0)
+			goto rollback;
+		log_debug("database %s: applied migration %s", db->path, m[v].name);
+		db->version = m[v].version;
+	}
+
+	r = exec_sql(db, "COMMIT", "finishing the migrations", err);
+	if (r < 0)
+		goto rollback;
+	db->version = latest;
+	return 0;
+
+rollback:
+	if (!sqlite3_get_autocommit(db->conn))
+		(void)sqlite3_exec(db->conn, "ROLLBACK", NULL, NULL, NULL); /* first error wins */
+	return r;
+}
+
+static int prepare_all(struct db *db, struct pd_error *err)
+{
+	for (size_t i = 0; i < _DB_STMT_MAX; i++) {
+		int rc = sqlite3_prepare_v3(db->conn, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
+					    &db->stmt[i], NULL);
+		if (rc != SQLITE_OK)
+			return db_fail(db, err, rc, "preparing a statement");
+	}
+	return 0;
+}
+
+int db_schema_version_latest(void)
+{
+	const struct migration *m;
+	size_t n;
+
+	m = db_migrations_get(&n);
+	return n > 0 ? m[n - 1].version : 0;
+}
+
+int db_schema_version(struct db *db)
+{
+	return db->version;
+}
+
+/*
+ * SQLite's allocation statistics take a global mutex on every malloc; passd never reads them
+ * and they cost about a tenth of a scan. They can only be turned off before SQLite initializes,
+ * which in passd is here: db/ is its only user. Later calls fail harmlessly (SQLITE_MISUSE).
+ */
+static void sqlite_global_init(void)
+{
+	static bool done;
+
+	if (done)
+		return;
+	done = true;
+	(void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); /* a speed-up only; fine if refused */
+}
+
+int db_open(const char *path, struct db **ret, struct pd_error *err)
+{
+	_cleanup_(db_freep) struct db *db = NULL;
+	int rc, r;
+
+	if (!path || !*path)
+		return pd_error_set(err, PD_ERR_INTERNAL, -EINVAL, "no database path given");
+
+	r = check_path(path, err);
+	if (r < 0)
+		return r;
+
+	db = calloc(1, sizeof(*db));
+	if (!db)
+		return pd_error_set(err, PD_ERR_INTERNAL, -ENOMEM, "out of memory");
+	db->path = strdup(path);
+	if (!db->path)
+		return pd_error_set(err, PD_ERR_INTERNAL, -ENOMEM, "out of memory");
+
+	sqlite_global_init();
+	rc = sqlite3_open_v2(path, &db->conn,
+			     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX |
+				     SQLITE_OPEN_EXRESCODE,
+			     NULL);
+	if (rc != SQLITE_OK)
+		return db_fail(db, err, rc, "cannot open");
+	rc = sqlite3_busy_timeout(db->conn, DB_BUSY_TIMEOUT_MS);
+	if (rc != SQLITE_OK)
+		return db_fail(db, err, rc, "setting the busy timeout");
+
+	r = check_ownership(db, db_schema_version_latest(), err);
+	if (r < 0)
+		return r;
+	r = set_pragmas(db, err);
+	if (r < 0)
+		return r;
+	r = migrate(db, err);
+	if (r < 0)
+		return r;
+	r = prepare_all(db, err);
+	if (r < 0)
+		return r;
+
+	*ret = TAKE_PTR(db);
+	return 0;
+}
+
+void db_free(struct db *db)
+{
+	if (!db)
+		return;
+	for (size_t i = 0; i < _DB_STMT_MAX; i++)
+		sqlite3_finalize(db->stmt[i]);
+	/* Closing with a transaction open rolls it back; the last close checkpoints the WAL. */
+	sqlite3_close(db->conn);
+	free(db->path);
+	free(db);
+}
+
+/* Step a statement that returns no rows. */
+static int step_done(struct db *db, sqlite3_stmt *s, const char *what, struct pd_error *err)
+{
+	int rc = sqlite3_step(s);
+
+	return rc == SQLITE_DONE ? 0 : db_fail(db, err, rc, what);
+}
+
+static int bind_text_or_null(sqlite3_stmt *s, int i, const char *v)
+{
+	if (!v[0])
+		return sqlite3_bind_null(s, i);
+	return sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC);
+}
+
+static int bind_int_or_null(sqlite3_stmt *s, int i, int v)
+{
+	if (v < 0)
+		return sqlite3_bind_null(s, i);
+	return sqlite3_bind_int(s, i, v);
+}
+
+int db_scan_begin(struct db *db, int64_t now_usec, struct pd_error *err)
+{
+	int r;
+
+	if (db->scanning)
+		return pd_error_set(err, PD_ERR_INTERNAL, -EBUSY,
+				    "database %s: a scan is already in progress", db->path);
+
+	{
+		_cleanup_reset_ sqlite3_stmt *s = db->stmt[DB_STMT_BEGIN];
+
+		r = step_done(db, s, "starting a scan", err);
+		if (r < 0)
+			return r;
+	}
+	{
+		_cleanup_reset_ sqlite3_stmt *s = db->stmt[DB_STMT_SCAN_INSERT];
+
+		sqlite3_bind_int64(s, 1, now_usec);
+		r = step_done(db, s, "recording a scan", err);
+		if (r < 0)
+			goto rollback;
+	}
+
+	db->scanning = true;
+	db->scan_id = sqlite3_last_insert_rowid(db->conn);
+	db->scan_now = now_usec;
+	db->scan_devices = 0;
+	return 0;
+
+rollback:
+	db_scan_abort(db);
+	return r;
+}
+
+/* Bind the identity of @d (parameters 1-5), as DB_STMT_DEVICE_FIND and _INSERT take it. */
+static int bind_identity(sqlite3_stmt *s, const struct pd_device *d)
+{
+	int rc;
+
+	rc = sqlite3_bind_text(s, DEV_ADDRESS, d->address, -1, SQLITE_STATIC);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_text(s, DEV_VENDOR, d->vendor_id, -1, SQLITE_STATIC);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_text(s, DEV_DEVICE, d->device_id, -1, SQLITE_STATIC);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_text(s, DEV_SUBVENDOR, d->subsystem_vendor_id, -1, SQLITE_STATIC);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_text(s, DEV_SUBDEVICE, d->subsystem_device_id, -1, SQLITE_STATIC);
+	return rc;
+}
+
+/* Bind what a sighting records (parameters 6-12), as DB_STMT_DEVICE_INSERT and _UPDATE take it. */
+static int bind_sighting(struct db *db, sqlite3_stmt *s, const struct pd_device *d,
+			 const char *original_driver)
+{
+	int rc;
+
+	rc = bind_text_or_null(s, DEV_CLASS, d->class_id);
+	if (rc == SQLITE_OK)
+		rc = bind_text_or_null(s, DEV_DRIVER, d->driver);
+	if (rc == SQLITE_OK)
+		rc = bind_text_or_null(s, DEV_ORIGINAL_DRIVER, original_driver ?: "");
+	if (rc == SQLITE_OK)
+		rc = bind_int_or_null(s, DEV_GROUP, d->iommu_group);
+	if (rc == SQLITE_OK)
+		rc = bind_int_or_null(s, DEV_NUMA, d->numa_node);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int64(s, DEV_NOW, db->scan_now);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int64(s, DEV_SCAN, db->scan_id);
+	return rc;
+}
+
+int db_scan_put_device(struct db *db, const struct pd_device *d, char **ret_original_driver,
+		       struct pd_error *err)
+{
+	_cleanup_free_ char *orig = NULL;
+	int64_t rowid = -1;
+	int rc;
+
+	if (!db->scanning)
+		return pd_error_set(err, PD_ERR_INTERNAL, -EINVAL,
+				    "database %s: device '%s' put outside a scan", db->path,
+				    d->address);
+
+	{
+		_cleanup_reset_ sqlite3_stmt *s = db->stmt[DB_STMT_DEVICE_FIND];
+
+		rc = bind_identity(s, d);
+		if (rc != SQLITE_OK)
+			return db_fail(db, err, rc, "binding a device");
+		rc = sqlite3_step(s);
+		if (rc == SQLITE_ROW) {
+			rowid = sqlite3_column_int64(s, 0);
+			if (sqlite3_column_type(s, 1) != SQLITE_NULL) {
+				orig = strdup((const char *)sqlite3_column_text(s, 1));
+				if (!orig)
+					return pd_error_set(err, PD_ERR_INTERNAL, -ENOMEM,
+							    "out of memory");
+			}
+		} else if (rc != SQLITE_DONE)
+			return db_fail(db, err, rc, "looking up a device");
+	}
+
+	/* The first host driver seen is the original one; vfio-pci never is. */
+	if (!orig && d->driver[0] && !streq(d->driver, DB_DRIVER_VFIO)) {
+		orig = strdup(d->driver);
+		if (!orig)
+			return pd_error_set(err, PD_ERR_INTERNAL, -ENOMEM, "out of memory");
+	}
+
+	{
+		_cleanup_reset_ sqlite3_stmt *s =
+			db->stmt[rowid >= 0 ? DB_STMT_DEVICE_UPDATE : DB_STMT_DEVICE_INSERT];
+
+		if (rowid >= 0)
+			rc = sqlite3_bind_int64(s, DEV_ROWID, rowid);
+		else
+			rc = bind_identity(s, d);
+		if (rc == SQLITE_OK)
+			rc = bind_sighting(db, s, d, orig);
+		if (rc != SQLITE_OK)
+			return db_fail(db, err, rc, "binding a device");
+		rc = sqlite3_step(s);
+		if (rc != SQLITE_DONE)
+			return db_fail(db, err, rc, "storing a device");
+	}
+
+	db->scan_devices++;
+	if (ret_original_driver)
+		*ret_original_driver = TAKE_PTR(orig);
+	return 0;
+}
+
+int db_scan_commit(struct db *db, unsigned *ret_gone, struct pd_error *err)
+{
+	unsigned gone;
+	int r;
+
+	if (!db->scanning)
+		return pd_error_set(err, PD_ERR_INTERNAL, -EINVAL,
+				    "database %s: commit outside a scan", db->path);
+
+	{
+		_cleanup_reset_ sqlite3_stmt *s = db->stmt[DB_STMT_DEVICE_MARK_GONE];
+
+		sqlite3_bind_int64(s, 1, db->scan_now);
+		sqlite3_bind_int64(s, 2, db->scan_id);
+		r = step_done(db, s, "marking missing devices gone", err);
+		if (r < 0)
+			goto rollback;
+		gone = (unsigned)sqlite3_changes(db->conn);
+	}
+	{
+		_cleanup_reset_ sqlite3_stmt *s = db->stmt[DB_STMT_SCAN_FINISH];
+
+		sqlite3_bind_int64(s, 1, db->scan_id);
+		sqlite3_bind_int64(s, 2, now_realtime_usec());
+		sqlite3_bind_int64(s, 3, db->scan_devices);
+		sqlite3_bind_int64(s, 4, gone);
+		r = step_done(db, s, "finishing a scan", err);
+		if (r < 0)
+			goto rollback;
+	}
+	{
+		_cleanup_reset_ sqlite3_stmt *s = db->stmt[DB_STMT_COMMIT];
+
+		r = step_done(db, s, "committing a scan", err);
+		if (r < 0)
+			goto rollback;
+	}
+
+	db->scanning = false;
+	if (ret_gone)
+		*ret_gone = gone;
+	return 0;
+
+rollback:
+	db_scan_abort(db);
+	return r;
+}
+
+void db_scan_abort(struct db *db)
+{
+	db->scanning = false;
+	if (sqlite3_get_autocommit(db->conn))
+		return; /* no transaction open */
+
+	_cleanup_reset_ sqlite3_stmt *s = db->stmt[DB_STMT_ROLLBACK];
+	/* Nothing useful to do if even ROLLBACK fails: closing the connection rolls back too. */
+	(void)sqlite3_step(s);
+}
+
+/* Copy a text column into a fixed-size field; NULL becomes "". -EBADMSG when it cannot fit. */
+static int column_copy(sqlite3_stmt *s, int col, char *dst, size_t size)
+{
+	const unsigned char *v = sqlite3_column_text(s, col);
+	int len = sqlite3_column_bytes(s, col);
+
+	if (!v) {
+		dst[0] = '\0';
+		return 0;
+	}
+	if ((size_t)len >= size)
+		return -EBADMSG;
+	memcpy(dst, v, (size_t)len);
+	dst[len] = '\0';
+	return 0;
+}
+
+static int column_int_or_minus1(sqlite3_stmt *s, int col)
+{
+	if (sqlite3_column_type(s, col) == SQLITE_NULL)
+		return -1;
+	return sqlite3_column_int(s, col);
+}
+
+struct device_array {
+	struct pd_device *v;
+	size_t n;
+	size_t allocated;
+};
+
+static void device_array_clear(struct device_array *a)
+{
+	for (size_t i = 0; i < a->n; i++)
+		pd_device_clear(&a->v[i]);
+	free(a->v);
+}
+
+/* Copy one row of DB_STMT_DEVICE_LIST_GONE into @d (fresh from pd_device_init()). */
+static int gone_row_copy(sqlite3_stmt *s, struct pd_device *d)
+{
+	static const struct {
+		int col;
+		size_t off;
+		size_t size;
+	} fields[] = {
+		{ GONE_ADDRESS, offsetof(struct pd_device, address), sizeof(d->address) },
+		{ GONE_VENDOR, offsetof(struct pd_device, vendor_id), sizeof(d->vendor_id) },
+		{ GONE_DEVICE, offsetof(struct pd_device, device_id), sizeof(d->device_id) },
+		{ GONE_SUBVENDOR, offsetof(struct pd_device, subsystem_vendor_id),
+		  sizeof(d->subsystem_vendor_id) },
+		{ GONE_SUBDEVICE, offsetof(struct pd_device, subsystem_device_id),
+		  sizeof(d->subsystem_device_id) },
+		{ GONE_CLASS, offsetof(struct pd_device, class_id), sizeof(d->class_id) },
+	};
+
+	for (size_t i = 0; i < ELEMENTSOF(fields); i++) {
+		int r = column_copy(s, fields[i].col, (char *)d + fields[i].off, fields[i].size);
+		if (r < 0)
+			return r;
+	}
+	if (sqlite3_column_type(s, GONE_ORIGINAL_DRIVER) != SQLITE_NULL) {
+		d->original_driver =
+			strdup((const char *)sqlite3_column_text(s, GONE_ORIGINAL_DRIVER));
+		if (!d->original_driver)
+			return -ENOMEM;
+	}
+	d->iommu_group = column_int_or_minus1(s, GONE_GROUP);
+	d->numa_node = column_int_or_minus1(s, GONE_NUMA);
+	d->gone = true;
+	return 0;
+}
+
+int db_list_gone(struct db *db, struct pd_device **ret_devs, size_t *ret_n, struct pd_error *err)
+{
+	_cleanup_(device_array_clear) struct device_array a = {};
+	_cleanup_reset_ sqlite3_stmt *s = db->stmt[DB_STMT_DEVICE_LIST_GONE];
+	int rc, r;
+
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (a.n == a.allocated) {
+			size_t want = a.allocated ? a.allocated * 2 : 16;
+			struct pd_device *v = reallocarray(a.v, want, sizeof(*v));
+
+			if (!v)
+				return pd_error_set(err, PD_ERR_INTERNAL, -ENOMEM, "out of memory");
+			a.v = v;
+			a.allocated = want;
+		}
+		pd_device_init(&a.v[a.n]);
+		a.n++; /* counted now, so a half-filled record is cleared on failure */
+		r = gone_row_copy(s, &a.v[a.n - 1]);
+		if (r == -ENOMEM)
+			return pd_error_set(err, PD_ERR_INTERNAL, r, "out of memory");
+		if (r < 0)
+			return pd_error_set(
+				err, PD_ERR_INTERNAL, r,
+				"database %s: device row for '%s' holds a value too long for passd",
+				db->path, (const char *)sqlite3_column_text(s, GONE_ADDRESS));
+	}
+	if (rc != SQLITE_DONE)
+		return db_fail(db, err, rc, "listing gone devices");
+
+	*ret_n = a.n;
+	*ret_devs = TAKE_PTR(a.v);
+	a.n = 0;
+	return 0;
+}
+
+int db_ping(struct db *db)
+{
+	_cleanup_reset_ sqlite3_stmt *s = db->stmt[DB_STMT_PING];
+	int rc = sqlite3_step(s);
+
+	return rc == SQLITE_ROW ? 0 : errno_from_sqlite(db->conn, rc);
+}
