@@ -1,6 +1,8 @@
 # daemon/sysfs/: the only code that touches sysfs. Depends on common/ only.
 noinst_LIBRARIES += daemon/sysfs/libsysfs.a
-daemon_sysfs_libsysfs_a_SOURCES = daemon/sysfs/sysfs.c daemon/sysfs/sysfs.h
+daemon_sysfs_libsysfs_a_SOURCES = daemon/sysfs/sysfs.c daemon/sysfs/sysfs.h \
+	daemon/sysfs/sysfs-priv.h daemon/sysfs/pci.c daemon/sysfs/iommu.c
+daemon_sysfs_libsysfs_a_CFLAGS = $(AM_CFLAGS) $(PTHREAD_CFLAGS)
 
 check_PROGRAMS += tests/unit/test-sysfs
 TESTS += tests/unit/test-sysfs
