@@ -7,7 +7,11 @@ integration_tests = \
 	tests/integration/t1300-api-input.sh \
 	tests/integration/t1400-store-restart.sh \
 	tests/integration/t4000-cli-usage.sh \
-	tests/integration/t4100-cli-listing.sh
+	tests/integration/t4100-cli-listing.sh \
+	tests/integration/t5100-dashboard.sh \
+	tests/integration/t5200-dashboard-profiles.sh
 TESTS += $(integration_tests)
 EXTRA_DIST += $(integration_tests) tests/lib/test-lib.sh tests/check-layering.sh \
-	tests/fixtures/real
+	tests/fixtures/real tests/web/package.json tests/web/package-lock.json \
+	tests/web/dashboard.test.js tests/web/web-lib.sh
+CLEANFILES += tests/web/t5100-desktop.png
