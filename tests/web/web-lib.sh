@@ -22,8 +22,8 @@ web_require() {
 	command -v node >/dev/null 2>&1 ||
 		skip_all 'node is not installed (scripts/install-deps installs nodejs)'
 	web_major=$(node -p 'process.versions.node.split(".")[0]') || web_major=0
-	[ "$web_major" -ge 20 ] ||
-		skip_all "node $(node --version) is older than 20, which playwright-core needs"
+	[ "$web_major" -ge 18 ] ||
+		skip_all "node $(node --version) is older than 18, which playwright-core 1.61 needs"
 	[ -x "$CHROMIUM" ] ||
 		skip_all "no chromium at $CHROMIUM (scripts/install-deps installs Debian's chromium)"
 }
