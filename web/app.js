@@ -237,7 +237,7 @@
 
 		$('s-groups').textContent = groups.length;
 		const viable = groups.filter((g) => g.viable).length;
-		$('s-viable').textContent = groups.length ? viable + ' viable' : '';
+		$('s-viable').textContent = groups.length ? viable + ' ready for VFIO' : '';
 
 		$('s-devices').textContent = devices.length;
 		const critical = devices.filter((d) => d.host_critical && d.host_critical.critical).length;
@@ -327,9 +327,11 @@
 		const head = el('header', { class: 'card-head' });
 		if (isGroup) {
 			head.append(el('h3', { id: titleId }, 'Group ' + g.id));
+			/* "viable" is the kernel's word: usable through VFIO right now. A group on host
+			 * drivers is the normal state of a host, not an error, so it is not shown in red. */
 			head.append(g.viable
-				? el('span', { class: 'badge badge-ok' }, 'viable')
-				: el('span', { class: 'badge badge-bad' }, 'not viable'));
+				? el('span', { class: 'badge badge-ok', title: 'every endpoint is on vfio-pci or no driver: VFIO can use this group now' }, 'ready for VFIO')
+				: el('span', { class: 'badge badge-host', title: 'some members are on host drivers; binding the group moves them to vfio-pci' }, 'on host drivers'));
 			card.classList.add(g.viable ? 'viable' : 'not-viable');
 		} else {
 			head.append(el('h3', { id: titleId }, 'Devices without an IOMMU group'));
@@ -339,7 +341,7 @@
 		card.append(head);
 
 		if (isGroup && !g.viable && Array.isArray(g.blockers) && g.blockers.length) {
-			const ul = el('ul', { class: 'blockers', 'aria-label': 'why group ' + g.id + ' is not viable' });
+			const ul = el('ul', { class: 'blockers', 'aria-label': 'members of group ' + g.id + ' that VFIO cannot use yet' });
 			for (const b of g.blockers) {
 				ul.append(el('li', null,
 					el('span', { class: 'mono' }, b.address || '?'),
@@ -371,7 +373,7 @@
 
 	/* Lower-case text the filter matches against. */
 	function searchText(g, addrs, devByAddr) {
-		const parts = [g ? 'group ' + g.id + (g.viable ? ' viable' : ' not viable') : 'no group'];
+		const parts = [g ? 'group ' + g.id + (g.viable ? ' viable ready for vfio' : ' not viable on host drivers') : 'no group'];
 		for (const a of addrs) {
 			const d = devByAddr.get(a);
 			parts.push(a);
