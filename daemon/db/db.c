@@ -1,5 +1,6 @@
 #include <config.h>
 
+#include <assert.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdbool.h>
@@ -27,18 +28,21 @@ enum db_stmt {
 	DB_STMT_ROLLBACK,
 	DB_STMT_SCAN_INSERT,
 	DB_STMT_SCAN_FINISH,
-	DB_STMT_DEVICE_FIND,
+	DB_STMT_DEVICE_ALL,
 	DB_STMT_DEVICE_INSERT,
+	DB_STMT_DEVICE_INSERT_BATCH,
 	DB_STMT_DEVICE_UPDATE,
 	DB_STMT_DEVICE_MARK_GONE,
+	DB_STMT_DEVICE_TOUCH,
 	DB_STMT_DEVICE_LIST_GONE,
 	DB_STMT_PING,
 	_DB_STMT_MAX,
 };
 
 /*
- * Parameters of DB_STMT_DEVICE_FIND (1-5), DB_STMT_DEVICE_INSERT (1-12) and
- * DB_STMT_DEVICE_UPDATE (ROWID and 6-12): one numbering, so one set of binds serves both.
+ * Parameters of DB_STMT_DEVICE_INSERT (1-12) and DB_STMT_DEVICE_UPDATE (6-13): one numbering,
+ * so one set of binds serves both. Row j of DB_STMT_DEVICE_INSERT_BATCH takes the same ones
+ * shifted by j * DEV_NPARAMS.
  */
 enum {
 	DEV_ADDRESS = 1,
@@ -54,6 +58,29 @@ enum {
 	DEV_NOW,
 	DEV_SCAN,
 	DEV_ROWID,
+	DEV_NPARAMS = DEV_SCAN, /* per inserted row */
+};
+
+/*
+ * New devices are inserted this many at a time, in one multi-row INSERT: a first-boot scan of
+ * 4096 devices then costs about a quarter less than with one INSERT per device.
+ */
+#define DB_INSERT_BATCH 64
+
+/* Columns of DB_STMT_DEVICE_ALL. */
+enum {
+	ALL_ID,
+	ALL_ADDRESS,
+	ALL_VENDOR,
+	ALL_DEVICE,
+	ALL_SUBVENDOR,
+	ALL_SUBDEVICE,
+	ALL_CLASS,
+	ALL_DRIVER,
+	ALL_ORIGINAL_DRIVER,
+	ALL_GROUP,
+	ALL_NUMA,
+	ALL_GONE,
 };
 
 /* Columns of DB_STMT_DEVICE_LIST_GONE. */
@@ -71,15 +98,28 @@ enum {
 
 /*
  * Every statement passd runs after open, prepared once in db_open(). Values are always bound,
- * never pasted in.
+ * never pasted in (the ids for MARK_GONE are a bound JSON array of integers).
  *
- * A device is stored with a lookup by identity and then an UPDATE by rowid or an INSERT, rather
- * than one INSERT ... ON CONFLICT DO UPDATE ... RETURNING: SQLite 3.40 runs RETURNING through
- * an ephemeral table opened on every execution, which doubled the cost of a 4096-device scan.
- * The scan holds the write lock (BEGIN IMMEDIATE), so nothing changes between the two steps.
- * The UPDATE keeps a stored original_driver whatever it is given (coalesce), so the "never
- * overwritten" rule holds in SQL too.
+ * How a scan writes (see db_scan_begin()): a row that changed is written when it is put, by
+ * INSERT for a new identity or UPDATE by rowid for a known one; rows that only need last_seen
+ * and scan_id moved on are written at commit by one TOUCH over the table. Both writes keep a
+ * stored original_driver whatever they are given (coalesce), so "never overwritten" holds in
+ * SQL as well as in C. MARK_GONE skips any row this scan wrote, whatever the list says.
  */
+#define DEVICE_INSERT_HEAD                                                              \
+	"INSERT INTO device (address, vendor_id, device_id, subsystem_vendor_id,"       \
+	" subsystem_device_id, class, driver, original_driver, iommu_group, numa_node," \
+	" first_seen, last_seen, gone_at, scan_id) VALUES "
+#define DEVICE_INSERT_ROW "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11, NULL, ?12)"
+#define DEVICE_INSERT_ROW_FMT \
+	"(?%d, ?%d, ?%d, ?%d, ?%d, ?%d, ?%d, ?%d, ?%d, ?%d, ?%d, ?%d, NULL, ?%d)"
+#define DEVICE_INSERT_TAIL                                                                       \
+	" ON CONFLICT (address, vendor_id, device_id, subsystem_vendor_id, subsystem_device_id)" \
+	" DO UPDATE SET class = excluded.class, driver = excluded.driver,"                       \
+	" original_driver = coalesce(original_driver, excluded.original_driver),"                \
+	" iommu_group = excluded.iommu_group, numa_node = excluded.numa_node,"                   \
+	" last_seen = excluded.last_seen, gone_at = NULL, scan_id = excluded.scan_id"
+
 static const char *const stmt_sql[_DB_STMT_MAX] = {
 	[DB_STMT_BEGIN] = "BEGIN IMMEDIATE",
 	[DB_STMT_COMMIT] = "COMMIT",
@@ -87,25 +127,59 @@ static const char *const stmt_sql[_DB_STMT_MAX] = {
 	[DB_STMT_SCAN_INSERT] = "INSERT INTO scan (started_at) VALUES (?1)",
 	[DB_STMT_SCAN_FINISH] =
 		"UPDATE scan SET finished_at = ?2, devices = ?3, gone = ?4 WHERE id = ?1",
-	[DB_STMT_DEVICE_FIND] =
-		"SELECT id, original_driver FROM device WHERE address = ?1 AND vendor_id = ?2"
-		" AND device_id = ?3 AND subsystem_vendor_id = ?4 AND subsystem_device_id = ?5",
-	[DB_STMT_DEVICE_INSERT] =
-		"INSERT INTO device (address, vendor_id, device_id, subsystem_vendor_id,"
-		" subsystem_device_id, class, driver, original_driver, iommu_group, numa_node,"
-		" first_seen, last_seen, gone_at, scan_id)"
-		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11, NULL, ?12)",
+	[DB_STMT_DEVICE_ALL] =
+		"SELECT id, address, vendor_id, device_id, subsystem_vendor_id, subsystem_device_id,"
+		" class, driver, original_driver, iommu_group, numa_node, gone_at IS NOT NULL"
+		" FROM device",
+	[DB_STMT_DEVICE_INSERT] = DEVICE_INSERT_HEAD DEVICE_INSERT_ROW DEVICE_INSERT_TAIL,
+	/* DB_STMT_DEVICE_INSERT_BATCH: made by device_insert_batch_sql(). */
 	[DB_STMT_DEVICE_UPDATE] =
 		"UPDATE device SET class = ?6, driver = ?7,"
 		" original_driver = coalesce(original_driver, ?8), iommu_group = ?9, numa_node = ?10,"
 		" last_seen = ?11, gone_at = NULL, scan_id = ?12 WHERE id = ?13",
 	[DB_STMT_DEVICE_MARK_GONE] =
-		"UPDATE device SET gone_at = ?1 WHERE gone_at IS NULL AND scan_id <> ?2",
+		"UPDATE device SET gone_at = ?1 WHERE id IN (SELECT value FROM json_each(?3))"
+		" AND gone_at IS NULL AND scan_id <> ?2",
+	[DB_STMT_DEVICE_TOUCH] =
+		"UPDATE device SET last_seen = ?1, scan_id = ?2 WHERE gone_at IS NULL AND scan_id <> ?2",
 	[DB_STMT_DEVICE_LIST_GONE] =
 		"SELECT address, vendor_id, device_id, subsystem_vendor_id, subsystem_device_id,"
 		" class, original_driver, iommu_group, numa_node"
 		" FROM device WHERE gone_at IS NOT NULL ORDER BY address, id",
 	[DB_STMT_PING] = "SELECT 1",
+};
+
+/* What a scan writes for one device, copied so that the write can wait for a batch. */
+struct dev_row {
+	char address[PCI_ADDR_LEN + 1];
+	char vendor_id[PD_ID_LEN];
+	char device_id[PD_ID_LEN];
+	char subsystem_vendor_id[PD_ID_LEN];
+	char subsystem_device_id[PD_ID_LEN];
+	char class_id[PD_CLASS_LEN];
+	char driver[PD_DRIVER_LEN];
+	char original_driver[PD_DRIVER_LEN]; /* "" for none */
+	int iommu_group;
+	int numa_node;
+};
+
+/* A device row as it was when the scan began. */
+struct known {
+	int64_t id;
+	char address[PCI_ADDR_LEN + 1];
+	char vendor_id[PD_ID_LEN];
+	char device_id[PD_ID_LEN];
+	char subsystem_vendor_id[PD_ID_LEN];
+	char subsystem_device_id[PD_ID_LEN];
+	char class_id[PD_CLASS_LEN];
+	char driver[PD_DRIVER_LEN];
+	char *original_driver; /* owned, NULL when none */
+	int iommu_group;
+	int numa_node;
+	bool matchable; /* its identity fits a struct pd_device, so a put can match it */
+	bool stale;	/* a value did not fit here: rewrite the row when it is seen */
+	bool gone;
+	bool seen;
 };
 
 struct db {
@@ -119,7 +193,14 @@ struct db {
 	int64_t scan_id;
 	int64_t scan_now;
 	unsigned scan_devices;
+	unsigned scan_unchanged; /* devices seen that only need last_seen and scan_id moved on */
+	struct known *known;	 /* every device row at begin, sorted by identity */
+	size_t n_known;
+	struct dev_row pending[DB_INSERT_BATCH]; /* new devices not inserted yet */
+	size_t n_pending;
 };
+
+static void known_free(struct db *db);
 
 /* Reset a statement borrowed from struct db when the borrowing variable goes out of scope. */
 static void stmt_resetp(sqlite3_stmt **s)
@@ -413,10 +494,42 @@ rollback:
 	return r;
 }
 
+/*
+ * The multi-row INSERT: DEVICE_INSERT with DB_INSERT_BATCH rows of numbered parameters. Only
+ * constants and parameter numbers go into the text; values are bound.
+ */
+static char *device_insert_batch_sql(void)
+{
+	size_t size = sizeof(DEVICE_INSERT_HEAD DEVICE_INSERT_TAIL) +
+		      DB_INSERT_BATCH * (sizeof(DEVICE_INSERT_ROW_FMT) + 2 * DEV_NPARAMS + 2);
+	char *sql = malloc(size);
+	size_t len;
+
+	if (!sql)
+		return NULL;
+	len = (size_t)snprintf(sql, size, "%s", DEVICE_INSERT_HEAD);
+	for (int j = 0; j < DB_INSERT_BATCH; j++) {
+		int b = j * DEV_NPARAMS;
+
+		len += (size_t)snprintf(
+			sql + len, size - len, "%s" DEVICE_INSERT_ROW_FMT, j ? ", " : "",
+			b + DEV_ADDRESS, b + DEV_VENDOR, b + DEV_DEVICE, b + DEV_SUBVENDOR,
+			b + DEV_SUBDEVICE, b + DEV_CLASS, b + DEV_DRIVER, b + DEV_ORIGINAL_DRIVER,
+			b + DEV_GROUP, b + DEV_NUMA, b + DEV_NOW, b + DEV_NOW, b + DEV_SCAN);
+	}
+	snprintf(sql + len, size - len, "%s", DEVICE_INSERT_TAIL);
+	return sql;
+}
+
 static int prepare_all(struct db *db, struct pd_error *err)
 {
+	_cleanup_free_ char *batch = device_insert_batch_sql();
+
+	if (!batch)
+		return pd_error_set(err, PD_ERR_INTERNAL, -ENOMEM, "out of memory");
 	for (size_t i = 0; i < _DB_STMT_MAX; i++) {
-		int rc = sqlite3_prepare_v3(db->conn, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
+		const char *sql = i == DB_STMT_DEVICE_INSERT_BATCH ? batch : stmt_sql[i];
+		int rc = sqlite3_prepare_v3(db->conn, sql, -1, SQLITE_PREPARE_PERSISTENT,
 					    &db->stmt[i], NULL);
 		if (rc != SQLITE_OK)
 			return db_fail(db, err, rc, "preparing a statement");
@@ -504,6 +617,7 @@ void db_free(struct db *db)
 {
 	if (!db)
 		return;
+	known_free(db);
 	for (size_t i = 0; i < _DB_STMT_MAX; i++)
 		sqlite3_finalize(db->stmt[i]);
 	/* Closing with a transaction open rolls it back; the last close checkpoints the WAL. */
@@ -522,7 +636,7 @@ static int step_done(struct db *db, sqlite3_stmt *s, const char *what, struct pd
 
 static int bind_text_or_null(sqlite3_stmt *s, int i, const char *v)
 {
-	if (!v[0])
+	if (!v || !v[0])
 		return sqlite3_bind_null(s, i);
 	return sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC);
 }
@@ -532,200 +646,6 @@ static int bind_int_or_null(sqlite3_stmt *s, int i, int v)
 	if (v < 0)
 		return sqlite3_bind_null(s, i);
 	return sqlite3_bind_int(s, i, v);
-}
-
-int db_scan_begin(struct db *db, int64_t now_usec, struct pd_error *err)
-{
-	int r;
-
-	if (db->scanning)
-		return pd_error_set(err, PD_ERR_INTERNAL, -EBUSY,
-				    "database %s: a scan is already in progress", db->path);
-
-	{
-		_cleanup_reset_ sqlite3_stmt *s = db->stmt[DB_STMT_BEGIN];
-
-		r = step_done(db, s, "starting a scan", err);
-		if (r < 0)
-			return r;
-	}
-	{
-		_cleanup_reset_ sqlite3_stmt *s = db->stmt[DB_STMT_SCAN_INSERT];
-
-		sqlite3_bind_int64(s, 1, now_usec);
-		r = step_done(db, s, "recording a scan", err);
-		if (r < 0)
-			goto rollback;
-	}
-
-	db->scanning = true;
-	db->scan_id = sqlite3_last_insert_rowid(db->conn);
-	db->scan_now = now_usec;
-	db->scan_devices = 0;
-	return 0;
-
-rollback:
-	db_scan_abort(db);
-	return r;
-}
-
-/* Bind the identity of @d (parameters 1-5), as DB_STMT_DEVICE_FIND and _INSERT take it. */
-static int bind_identity(sqlite3_stmt *s, const struct pd_device *d)
-{
-	int rc;
-
-	rc = sqlite3_bind_text(s, DEV_ADDRESS, d->address, -1, SQLITE_STATIC);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_text(s, DEV_VENDOR, d->vendor_id, -1, SQLITE_STATIC);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_text(s, DEV_DEVICE, d->device_id, -1, SQLITE_STATIC);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_text(s, DEV_SUBVENDOR, d->subsystem_vendor_id, -1, SQLITE_STATIC);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_text(s, DEV_SUBDEVICE, d->subsystem_device_id, -1, SQLITE_STATIC);
-	return rc;
-}
-
-/* Bind what a sighting records (parameters 6-12), as DB_STMT_DEVICE_INSERT and _UPDATE take it. */
-static int bind_sighting(struct db *db, sqlite3_stmt *s, const struct pd_device *d,
-			 const char *original_driver)
-{
-	int rc;
-
-	rc = bind_text_or_null(s, DEV_CLASS, d->class_id);
-	if (rc == SQLITE_OK)
-		rc = bind_text_or_null(s, DEV_DRIVER, d->driver);
-	if (rc == SQLITE_OK)
-		rc = bind_text_or_null(s, DEV_ORIGINAL_DRIVER, original_driver ?: "");
-	if (rc == SQLITE_OK)
-		rc = bind_int_or_null(s, DEV_GROUP, d->iommu_group);
-	if (rc == SQLITE_OK)
-		rc = bind_int_or_null(s, DEV_NUMA, d->numa_node);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_int64(s, DEV_NOW, db->scan_now);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_int64(s, DEV_SCAN, db->scan_id);
-	return rc;
-}
-
-int db_scan_put_device(struct db *db, const struct pd_device *d, char **ret_original_driver,
-		       struct pd_error *err)
-{
-	_cleanup_free_ char *orig = NULL;
-	int64_t rowid = -1;
-	int rc;
-
-	if (!db->scanning)
-		return pd_error_set(err, PD_ERR_INTERNAL, -EINVAL,
-				    "database %s: device '%s' put outside a scan", db->path,
-				    d->address);
-
-	{
-		_cleanup_reset_ sqlite3_stmt *s = db->stmt[DB_STMT_DEVICE_FIND];
-
-		rc = bind_identity(s, d);
-		if (rc != SQLITE_OK)
-			return db_fail(db, err, rc, "binding a device");
-		rc = sqlite3_step(s);
-		if (rc == SQLITE_ROW) {
-			rowid = sqlite3_column_int64(s, 0);
-			if (sqlite3_column_type(s, 1) != SQLITE_NULL) {
-				orig = strdup((const char *)sqlite3_column_text(s, 1));
-				if (!orig)
-					return pd_error_set(err, PD_ERR_INTERNAL, -ENOMEM,
-							    "out of memory");
-			}
-		} else if (rc != SQLITE_DONE)
-			return db_fail(db, err, rc, "looking up a device");
-	}
-
-	/* The first host driver seen is the original one; vfio-pci never is. */
-	if (!orig && d->driver[0] && !streq(d->driver, DB_DRIVER_VFIO)) {
-		orig = strdup(d->driver);
-		if (!orig)
-			return pd_error_set(err, PD_ERR_INTERNAL, -ENOMEM, "out of memory");
-	}
-
-	{
-		_cleanup_reset_ sqlite3_stmt *s =
-			db->stmt[rowid >= 0 ? DB_STMT_DEVICE_UPDATE : DB_STMT_DEVICE_INSERT];
-
-		if (rowid >= 0)
-			rc = sqlite3_bind_int64(s, DEV_ROWID, rowid);
-		else
-			rc = bind_identity(s, d);
-		if (rc == SQLITE_OK)
-			rc = bind_sighting(db, s, d, orig);
-		if (rc != SQLITE_OK)
-			return db_fail(db, err, rc, "binding a device");
-		rc = sqlite3_step(s);
-		if (rc != SQLITE_DONE)
-			return db_fail(db, err, rc, "storing a device");
-	}
-
-	db->scan_devices++;
-	if (ret_original_driver)
-		*ret_original_driver = TAKE_PTR(orig);
-	return 0;
-}
-
-int db_scan_commit(struct db *db, unsigned *ret_gone, struct pd_error *err)
-{
-	unsigned gone;
-	int r;
-
-	if (!db->scanning)
-		return pd_error_set(err, PD_ERR_INTERNAL, -EINVAL,
-				    "database %s: commit outside a scan", db->path);
-
-	{
-		_cleanup_reset_ sqlite3_stmt *s = db->stmt[DB_STMT_DEVICE_MARK_GONE];
-
-		sqlite3_bind_int64(s, 1, db->scan_now);
-		sqlite3_bind_int64(s, 2, db->scan_id);
-		r = step_done(db, s, "marking missing devices gone", err);
-		if (r < 0)
-			goto rollback;
-		gone = (unsigned)sqlite3_changes(db->conn);
-	}
-	{
-		_cleanup_reset_ sqlite3_stmt *s = db->stmt[DB_STMT_SCAN_FINISH];
-
-		sqlite3_bind_int64(s, 1, db->scan_id);
-		sqlite3_bind_int64(s, 2, now_realtime_usec());
-		sqlite3_bind_int64(s, 3, db->scan_devices);
-		sqlite3_bind_int64(s, 4, gone);
-		r = step_done(db, s, "finishing a scan", err);
-		if (r < 0)
-			goto rollback;
-	}
-	{
-		_cleanup_reset_ sqlite3_stmt *s = db->stmt[DB_STMT_COMMIT];
-
-		r = step_done(db, s, "committing a scan", err);
-		if (r < 0)
-			goto rollback;
-	}
-
-	db->scanning = false;
-	if (ret_gone)
-		*ret_gone = gone;
-	return 0;
-
-rollback:
-	db_scan_abort(db);
-	return r;
-}
-
-void db_scan_abort(struct db *db)
-{
-	db->scanning = false;
-	if (sqlite3_get_autocommit(db->conn))
-		return; /* no transaction open */
-
-	_cleanup_reset_ sqlite3_stmt *s = db->stmt[DB_STMT_ROLLBACK];
-	/* Nothing useful to do if even ROLLBACK fails: closing the connection rolls back too. */
-	(void)sqlite3_step(s);
 }
 
 /* Copy a text column into a fixed-size field; NULL becomes "". -EBADMSG when it cannot fit. */
@@ -750,6 +670,486 @@ static int column_int_or_minus1(sqlite3_stmt *s, int col)
 	if (sqlite3_column_type(s, col) == SQLITE_NULL)
 		return -1;
 	return sqlite3_column_int(s, col);
+}
+
+static void known_free(struct db *db)
+{
+	for (size_t i = 0; i < db->n_known; i++)
+		free(db->known[i].original_driver);
+	free(db->known);
+	db->known = NULL;
+	db->n_known = 0;
+}
+
+/* Order by identity: address first, then the four ids. */
+static int identity_compare(const char *addr_a, const char *const ids_a[4], const char *addr_b,
+			    const char *const ids_b[4])
+{
+	int c = strcmp(addr_a, addr_b);
+
+	for (size_t i = 0; c == 0 && i < 4; i++)
+		c = strcmp(ids_a[i], ids_b[i]);
+	return c;
+}
+
+static int known_compare(const void *a, const void *b)
+{
+	const struct known *x = a, *y = b;
+	const char *const ix[4] = { x->vendor_id, x->device_id, x->subsystem_vendor_id,
+				    x->subsystem_device_id };
+	const char *const iy[4] = { y->vendor_id, y->device_id, y->subsystem_vendor_id,
+				    y->subsystem_device_id };
+
+	/* Unmatchable rows sort last and are never found. */
+	if (x->matchable != y->matchable)
+		return x->matchable ? -1 : 1;
+	return identity_compare(x->address, ix, y->address, iy);
+}
+
+/* The row of @d's identity as it was at begin, or NULL for an identity new to the database. */
+static struct known *known_find(struct db *db, const struct pd_device *d)
+{
+	const char *const id[4] = { d->vendor_id, d->device_id, d->subsystem_vendor_id,
+				    d->subsystem_device_id };
+	size_t lo = 0, hi = db->n_known;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		struct known *k = &db->known[mid];
+		const char *const kid[4] = { k->vendor_id, k->device_id, k->subsystem_vendor_id,
+					     k->subsystem_device_id };
+		int c;
+
+		if (!k->matchable) {
+			hi = mid;
+			continue;
+		}
+		c = identity_compare(d->address, id, k->address, kid);
+		if (c == 0)
+			return k;
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return NULL;
+}
+
+/* Copy one row of DB_STMT_DEVICE_ALL into @k. */
+static int known_row_copy(sqlite3_stmt *s, struct known *k)
+{
+	k->id = sqlite3_column_int64(s, ALL_ID);
+	k->matchable = column_copy(s, ALL_ADDRESS, k->address, sizeof(k->address)) == 0 &&
+		       column_copy(s, ALL_VENDOR, k->vendor_id, sizeof(k->vendor_id)) == 0 &&
+		       column_copy(s, ALL_DEVICE, k->device_id, sizeof(k->device_id)) == 0 &&
+		       column_copy(s, ALL_SUBVENDOR, k->subsystem_vendor_id,
+				   sizeof(k->subsystem_vendor_id)) == 0 &&
+		       column_copy(s, ALL_SUBDEVICE, k->subsystem_device_id,
+				   sizeof(k->subsystem_device_id)) == 0;
+	k->stale = column_copy(s, ALL_CLASS, k->class_id, sizeof(k->class_id)) < 0 ||
+		   column_copy(s, ALL_DRIVER, k->driver, sizeof(k->driver)) < 0;
+	if (sqlite3_column_type(s, ALL_ORIGINAL_DRIVER) != SQLITE_NULL) {
+		k->original_driver =
+			strdup((const char *)sqlite3_column_text(s, ALL_ORIGINAL_DRIVER));
+		if (!k->original_driver)
+			return -ENOMEM;
+	}
+	k->iommu_group = column_int_or_minus1(s, ALL_GROUP);
+	k->numa_node = column_int_or_minus1(s, ALL_NUMA);
+	k->gone = sqlite3_column_int(s, ALL_GONE) != 0;
+	k->seen = false;
+	return 0;
+}
+
+/* Read every device row into db->known, sorted by identity. */
+static int known_load(struct db *db, struct pd_error *err)
+{
+	_cleanup_reset_ sqlite3_stmt *s = db->stmt[DB_STMT_DEVICE_ALL];
+	size_t allocated = 0;
+	int rc, r;
+
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (db->n_known == allocated) {
+			size_t want = allocated ? allocated * 2 : 256;
+			struct known *v = reallocarray(db->known, want, sizeof(*v));
+
+			if (!v)
+				return pd_error_set(err, PD_ERR_INTERNAL, -ENOMEM, "out of memory");
+			db->known = v;
+			allocated = want;
+		}
+		memset(&db->known[db->n_known], 0, sizeof(db->known[0]));
+		db->n_known++; /* counted now, so its original_driver is freed on failure */
+		r = known_row_copy(s, &db->known[db->n_known - 1]);
+		if (r < 0)
+			return pd_error_set(err, PD_ERR_INTERNAL, r, "out of memory");
+	}
+	if (rc != SQLITE_DONE)
+		return db_fail(db, err, rc, "reading the known devices");
+
+	/* Rows come in rowid order, which is usually identity order already: check first. */
+	for (size_t i = 1; i < db->n_known; i++)
+		if (known_compare(&db->known[i - 1], &db->known[i]) > 0) {
+			qsort(db->known, db->n_known, sizeof(db->known[0]), known_compare);
+			break;
+		}
+	return 0;
+}
+
+/*
+ * A scan reads every device row once, here, inside its own write transaction, so the copy cannot
+ * go stale; it is freed at commit or abort. A put then costs a binary search, plus a write only
+ * when the row is new or changed. Rows seen unchanged get last_seen and scan_id in one
+ * statement at commit. This keeps a rescan of 4096 known devices to a fraction of the cost of
+ * one lookup and one UPDATE per device.
+ */
+int db_scan_begin(struct db *db, int64_t now_usec, struct pd_error *err)
+{
+	int r;
+
+	if (db->scanning)
+		return pd_error_set(err, PD_ERR_INTERNAL, -EBUSY,
+				    "database %s: a scan is already in progress", db->path);
+
+	{
+		_cleanup_reset_ sqlite3_stmt *s = db->stmt[DB_STMT_BEGIN];
+
+		r = step_done(db, s, "starting a scan", err);
+		if (r < 0)
+			return r;
+	}
+	{
+		_cleanup_reset_ sqlite3_stmt *s = db->stmt[DB_STMT_SCAN_INSERT];
+
+		sqlite3_bind_int64(s, 1, now_usec);
+		r = step_done(db, s, "recording a scan", err);
+		if (r < 0)
+			goto rollback;
+	}
+	r = known_load(db, err);
+	if (r < 0)
+		goto rollback;
+
+	db->scanning = true;
+	db->scan_id = sqlite3_last_insert_rowid(db->conn);
+	db->scan_now = now_usec;
+	db->scan_devices = 0;
+	db->scan_unchanged = 0;
+	db->n_pending = 0;
+	return 0;
+
+rollback:
+	db_scan_abort(db);
+	return r;
+}
+
+/* strlcpy: @src is cut to fit, which the callers' equal field sizes never need. */
+static void copy_str(char *dst, size_t size, const char *src)
+{
+	size_t n = strnlen(src, size - 1);
+
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+#define COPY_FIELD(dst, src) copy_str((dst), sizeof(dst), (src))
+
+static void dev_row_from_device(struct dev_row *row, const struct pd_device *d, const char *orig)
+{
+	COPY_FIELD(row->address, d->address);
+	COPY_FIELD(row->vendor_id, d->vendor_id);
+	COPY_FIELD(row->device_id, d->device_id);
+	COPY_FIELD(row->subsystem_vendor_id, d->subsystem_vendor_id);
+	COPY_FIELD(row->subsystem_device_id, d->subsystem_device_id);
+	COPY_FIELD(row->class_id, d->class_id);
+	COPY_FIELD(row->driver, d->driver);
+	COPY_FIELD(row->original_driver, orig ?: "");
+	row->iommu_group = d->iommu_group;
+	row->numa_node = d->numa_node;
+}
+
+/* Bind the identity of @row (parameters 1-5, shifted by @base), as the INSERTs take it. */
+static int bind_identity(sqlite3_stmt *s, int base, const struct dev_row *row)
+{
+	int rc;
+
+	rc = sqlite3_bind_text(s, base + DEV_ADDRESS, row->address, -1, SQLITE_STATIC);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_text(s, base + DEV_VENDOR, row->vendor_id, -1, SQLITE_STATIC);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_text(s, base + DEV_DEVICE, row->device_id, -1, SQLITE_STATIC);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_text(s, base + DEV_SUBVENDOR, row->subsystem_vendor_id, -1,
+				       SQLITE_STATIC);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_text(s, base + DEV_SUBDEVICE, row->subsystem_device_id, -1,
+				       SQLITE_STATIC);
+	return rc;
+}
+
+/* Bind what a sighting records (parameters 6-12, shifted by @base), for INSERT and UPDATE. */
+static int bind_sighting(struct db *db, sqlite3_stmt *s, int base, const struct dev_row *row)
+{
+	int rc;
+
+	rc = bind_text_or_null(s, base + DEV_CLASS, row->class_id);
+	if (rc == SQLITE_OK)
+		rc = bind_text_or_null(s, base + DEV_DRIVER, row->driver);
+	if (rc == SQLITE_OK)
+		rc = bind_text_or_null(s, base + DEV_ORIGINAL_DRIVER, row->original_driver);
+	if (rc == SQLITE_OK)
+		rc = bind_int_or_null(s, base + DEV_GROUP, row->iommu_group);
+	if (rc == SQLITE_OK)
+		rc = bind_int_or_null(s, base + DEV_NUMA, row->numa_node);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int64(s, base + DEV_NOW, db->scan_now);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int64(s, base + DEV_SCAN, db->scan_id);
+	return rc;
+}
+
+/* Run one INSERT of rows @rows[0..n), n being 1 or DB_INSERT_BATCH. */
+static int insert_rows(struct db *db, const struct dev_row *rows, size_t n, struct pd_error *err)
+{
+	_cleanup_reset_ sqlite3_stmt *s =
+		db->stmt[n == 1 ? DB_STMT_DEVICE_INSERT : DB_STMT_DEVICE_INSERT_BATCH];
+	int rc = SQLITE_OK;
+
+	assert(n == 1 || n == DB_INSERT_BATCH);
+	for (size_t j = 0; j < n && rc == SQLITE_OK; j++) {
+		int base = (int)j * DEV_NPARAMS;
+
+		rc = bind_identity(s, base, &rows[j]);
+		if (rc == SQLITE_OK)
+			rc = bind_sighting(db, s, base, &rows[j]);
+	}
+	if (rc != SQLITE_OK)
+		return db_fail(db, err, rc, "binding a device");
+	rc = sqlite3_step(s);
+	return rc == SQLITE_DONE ? 0 : db_fail(db, err, rc, "storing new devices");
+}
+
+/* Insert the new devices put so far: a full batch in one statement, fewer one by one. */
+static int pending_flush(struct db *db, struct pd_error *err)
+{
+	size_t n = db->n_pending;
+	int r = 0;
+
+	if (n == DB_INSERT_BATCH)
+		r = insert_rows(db, db->pending, n, err);
+	else
+		for (size_t j = 0; j < n && r == 0; j++)
+			r = insert_rows(db, &db->pending[j], 1, err);
+	if (r < 0)
+		return r;
+	db->n_pending = 0;
+	return 0;
+}
+
+/* Whether the row must be written now, beyond the last_seen/scan_id that commit moves on. */
+static bool known_changed(const struct known *k, const struct pd_device *d, const char *orig)
+{
+	return k->stale || k->gone || !streq(k->class_id, d->class_id) ||
+	       !streq(k->driver, d->driver) || k->iommu_group != d->iommu_group ||
+	       k->numa_node != d->numa_node || (!k->original_driver && orig);
+}
+
+/*
+ * A device new to the database waits in db->pending and goes in with the next full batch or
+ * at commit; a known device that changed is updated at once; an unchanged one is only
+ * counted, and commit moves its last_seen on. Either way the result is visible at commit only,
+ * as the scan is one transaction. A failure here may come from an earlier device's batch: the
+ * caller aborts the scan all the same.
+ */
+int db_scan_put_device(struct db *db, const struct pd_device *d, char **ret_original_driver,
+		       struct pd_error *err)
+{
+	_cleanup_free_ char *orig = NULL;
+	const char *src = NULL;
+	struct known *k;
+	bool changed;
+	int r;
+
+	if (!db->scanning)
+		return pd_error_set(err, PD_ERR_INTERNAL, -EINVAL,
+				    "database %s: device '%s' put outside a scan", db->path,
+				    d->address);
+
+	/* The first host driver seen is the original one; vfio-pci never is. */
+	k = known_find(db, d);
+	if (k && k->original_driver)
+		src = k->original_driver;
+	else if (d->driver[0] && !streq(d->driver, DB_DRIVER_VFIO))
+		src = d->driver;
+	if (src) {
+		orig = strdup(src);
+		if (!orig)
+			return pd_error_set(err, PD_ERR_INTERNAL, -ENOMEM, "out of memory");
+	}
+
+	changed = !k || known_changed(k, d, orig);
+	if (!k) {
+		if (db->n_pending == DB_INSERT_BATCH) {
+			r = pending_flush(db, err);
+			if (r < 0)
+				return r;
+		}
+		dev_row_from_device(&db->pending[db->n_pending++], d, orig);
+	} else if (changed) {
+		_cleanup_reset_ sqlite3_stmt *s = db->stmt[DB_STMT_DEVICE_UPDATE];
+		struct dev_row row;
+		int rc;
+
+		dev_row_from_device(&row, d, orig);
+		rc = sqlite3_bind_int64(s, DEV_ROWID, k->id);
+		if (rc == SQLITE_OK)
+			rc = bind_sighting(db, s, 0, &row);
+		if (rc != SQLITE_OK)
+			return db_fail(db, err, rc, "binding a device");
+		rc = sqlite3_step(s);
+		if (rc != SQLITE_DONE)
+			return db_fail(db, err, rc, "storing a device");
+	}
+
+	/*
+	 * Only now, with the row written: a failed put leaves the scan as if it had not happened.
+	 * A second put of the same identity in one scan sees the first one's values.
+	 */
+	if (k) {
+		k->seen = true;
+		k->gone = false;
+		k->stale = false;
+		COPY_FIELD(k->class_id, d->class_id);
+		COPY_FIELD(k->driver, d->driver);
+		k->iommu_group = d->iommu_group;
+		k->numa_node = d->numa_node;
+		if (!k->original_driver && orig) {
+			k->original_driver = strdup(orig);
+			if (!k->original_driver)
+				k->stale = true; /* the row is right; only this copy lacks it */
+		}
+	}
+	db->scan_devices++;
+	if (!changed)
+		db->scan_unchanged++;
+	if (ret_original_driver)
+		*ret_original_driver = TAKE_PTR(orig);
+	return 0;
+}
+
+/* The ids of known rows present at begin and not seen since, as a JSON array, or NULL for none. */
+static int missing_ids_json(struct db *db, char **ret)
+{
+	_cleanup_free_ char *buf = NULL;
+	size_t len = 0, size = 0;
+
+	for (size_t i = 0; i < db->n_known; i++) {
+		const struct known *k = &db->known[i];
+		char num[24];
+		int n;
+
+		if (k->seen || k->gone)
+			continue;
+		n = snprintf(num, sizeof(num), "%s%" PRId64, len ? "," : "[", k->id);
+		if (len + (size_t)n + 2 > size) {
+			size_t want = size ? size * 2 : 256;
+			char *p = realloc(buf, want);
+
+			if (!p)
+				return -ENOMEM;
+			buf = p;
+			size = want;
+		}
+		memcpy(buf + len, num, (size_t)n);
+		len += (size_t)n;
+	}
+	if (len > 0) {
+		buf[len++] = ']';
+		buf[len] = '\0';
+	}
+	*ret = TAKE_PTR(buf);
+	return 0;
+}
+
+int db_scan_commit(struct db *db, unsigned *ret_gone, struct pd_error *err)
+{
+	_cleanup_free_ char *missing = NULL;
+	unsigned gone = 0;
+	int r;
+
+	if (!db->scanning)
+		return pd_error_set(err, PD_ERR_INTERNAL, -EINVAL,
+				    "database %s: commit outside a scan", db->path);
+
+	r = pending_flush(db, err);
+	if (r < 0)
+		goto rollback;
+	r = missing_ids_json(db, &missing);
+	if (r < 0) {
+		pd_error_set(err, PD_ERR_INTERNAL, r, "out of memory");
+		goto rollback;
+	}
+	if (missing) {
+		_cleanup_reset_ sqlite3_stmt *s = db->stmt[DB_STMT_DEVICE_MARK_GONE];
+
+		sqlite3_bind_int64(s, 1, db->scan_now);
+		sqlite3_bind_int64(s, 2, db->scan_id);
+		sqlite3_bind_text(s, 3, missing, -1, SQLITE_STATIC);
+		r = step_done(db, s, "marking missing devices gone", err);
+		if (r < 0)
+			goto rollback;
+		gone = (unsigned)sqlite3_changes(db->conn);
+	}
+	if (db->scan_unchanged > 0) {
+		/* After MARK_GONE: every row still present now is one this scan saw. */
+		_cleanup_reset_ sqlite3_stmt *s = db->stmt[DB_STMT_DEVICE_TOUCH];
+
+		sqlite3_bind_int64(s, 1, db->scan_now);
+		sqlite3_bind_int64(s, 2, db->scan_id);
+		r = step_done(db, s, "recording devices seen", err);
+		if (r < 0)
+			goto rollback;
+	}
+	{
+		_cleanup_reset_ sqlite3_stmt *s = db->stmt[DB_STMT_SCAN_FINISH];
+
+		sqlite3_bind_int64(s, 1, db->scan_id);
+		sqlite3_bind_int64(s, 2, now_realtime_usec());
+		sqlite3_bind_int64(s, 3, db->scan_devices);
+		sqlite3_bind_int64(s, 4, gone);
+		r = step_done(db, s, "finishing a scan", err);
+		if (r < 0)
+			goto rollback;
+	}
+	{
+		_cleanup_reset_ sqlite3_stmt *s = db->stmt[DB_STMT_COMMIT];
+
+		r = step_done(db, s, "committing a scan", err);
+		if (r < 0)
+			goto rollback;
+	}
+
+	db->scanning = false;
+	known_free(db);
+	if (ret_gone)
+		*ret_gone = gone;
+	return 0;
+
+rollback:
+	db_scan_abort(db);
+	return r;
+}
+
+void db_scan_abort(struct db *db)
+{
+	db->scanning = false;
+	db->n_pending = 0;
+	known_free(db);
+	if (sqlite3_get_autocommit(db->conn))
+		return; /* no transaction open */
+
+	_cleanup_reset_ sqlite3_stmt *s = db->stmt[DB_STMT_ROLLBACK];
+	/* Nothing useful to do if even ROLLBACK fails: closing the connection rolls back too. */
+	(void)sqlite3_step(s);
 }
 
 struct device_array {
