@@ -627,6 +627,151 @@ static void test_db_abort_leaves_nothing(void **state)
 	db_free(db);
 }
 
+static void test_db_rescan_moves_last_seen(void **state)
+{
+	struct fixture *fx = *state;
+	struct pd_device devs[] = {
+		dev("0000:65:00.0", "0x10de", "0x2204", "nvidia", 7),
+		dev("0000:66:00.0", "0x144d", "0xa808", "nvme", 8),
+		dev("0000:67:00.0", "0x8086", "0x1572", "i40e", 9),
+	};
+	struct db *db = open_ok(fx->path);
+	long long last_scan;
+
+	assert_int_equal(scan(db, T0, devs, 3), 0);
+	/* Nothing changed but time; one device changed driver. */
+	snprintf(devs[2].driver, sizeof(devs[2].driver), "vfio-pci");
+	assert_int_equal(scan(db, T0 + 10, devs, 3), 0);
+
+	last_scan = raw_int(fx->path, "SELECT max(id) FROM scan");
+	assert_int_equal(raw_int(fx->path,
+				 "SELECT count(*) FROM device WHERE last_seen = 1700000000000010"
+				 " AND first_seen = 1700000000000000 AND gone_at IS NULL"),
+			 3);
+	assert_int_equal(raw_int(fx->path, "SELECT count(DISTINCT scan_id) FROM device"), 1);
+	assert_int_equal(raw_int(fx->path, "SELECT min(scan_id) FROM device"), last_scan);
+	assert_int_equal(raw_int(fx->path, "SELECT count(*) FROM device WHERE driver = 'vfio-pci'"
+					   " AND original_driver = 'i40e'"),
+			 1);
+	assert_int_equal(
+		raw_int(fx->path, "SELECT devices FROM scan WHERE id = (SELECT max(id) FROM scan)"),
+		3);
+	db_free(db);
+}
+
+static void test_db_same_device_twice_in_one_scan(void **state)
+{
+	struct fixture *fx = *state;
+	struct pd_device known = dev("0000:65:00.0", "0x10de", "0x2204", "nvidia", 7);
+	struct pd_device fresh = dev("0000:66:00.0", "0x144d", "0xa808", "", 8);
+	struct pd_error err = PD_ERROR_INIT;
+	struct db *db = open_ok(fx->path);
+	char *orig = NULL;
+
+	assert_int_equal(scan(db, T0, &known, 1), 0);
+
+	assert_int_equal(db_scan_begin(db, T0 + 10, &err), 0);
+	assert_int_equal(db_scan_put_device(db, &known, NULL, &err), 0);
+	snprintf(known.driver, sizeof(known.driver), "vfio-pci");
+	assert_int_equal(db_scan_put_device(db, &known, &orig, &err), 0);
+	assert_string_equal(orig, "nvidia");
+	free(orig);
+	assert_int_equal(db_scan_put_device(db, &fresh, NULL, &err), 0);
+	snprintf(fresh.driver, sizeof(fresh.driver), "nvme");
+	assert_int_equal(db_scan_put_device(db, &fresh, &orig, &err), 0);
+	assert_string_equal(orig, "nvme");
+	free(orig);
+	assert_int_equal(db_scan_commit(db, NULL, &err), 0);
+
+	assert_int_equal(raw_int(fx->path, "SELECT count(*) FROM device"), 2);
+	assert_int_equal(raw_int(fx->path, "SELECT count(*) FROM device WHERE gone_at IS NULL"
+					   " AND last_seen = 1700000000000010"),
+			 2);
+	assert_int_equal(raw_int(fx->path,
+				 "SELECT count(*) FROM device WHERE address = '0000:65:00.0'"
+				 " AND driver = 'vfio-pci' AND original_driver = 'nvidia'"),
+			 1);
+	assert_int_equal(raw_int(fx->path,
+				 "SELECT count(*) FROM device WHERE address = '0000:66:00.0'"
+				 " AND driver = 'nvme' AND original_driver = 'nvme'"),
+			 1);
+	db_free(db);
+}
+
+/* Rows passd could not have written (edited by hand): a scan repairs or retires them. */
+static void test_db_scan_copes_with_odd_rows(void **state)
+{
+	struct fixture *fx = *state;
+	struct pd_device d = dev("0000:65:00.0", "0x10de", "0x2204", "nvidia", 7);
+	struct db *db = open_ok(fx->path);
+	char long_driver[200];
+	char sql[400];
+
+	assert_int_equal(scan(db, T0, &d, 1), 0);
+	memset(long_driver, 'x', sizeof(long_driver) - 1);
+	long_driver[sizeof(long_driver) - 1] = '\0';
+	snprintf(sql, sizeof(sql), "UPDATE device SET driver = '%s'", long_driver);
+	raw_exec(fx->path, sql);
+	raw_exec(fx->path, "INSERT INTO device (address, vendor_id, first_seen, last_seen, scan_id)"
+			   " VALUES ('not-a-pci-address-at-all', '0x10de', 1, 1, 1)");
+
+	assert_int_equal(scan(db, T0 + 10, &d, 1), 1);
+	assert_int_equal(raw_int(fx->path, "SELECT count(*) FROM device WHERE driver = 'nvidia'"
+					   " AND gone_at IS NULL AND last_seen = 1700000000000010"),
+			 1);
+	assert_int_equal(raw_int(fx->path, "SELECT gone_at FROM device"
+					   " WHERE address = 'not-a-pci-address-at-all'"),
+			 T0 + 10);
+	db_free(db);
+}
+
+static void test_db_new_devices_in_batches(void **state)
+{
+	struct fixture *fx = *state;
+	struct pd_error err = PD_ERROR_INIT;
+	struct db *db = open_ok(fx->path);
+	long long want_groups = 0;
+	unsigned gone = 99;
+
+	/* 150 new devices: two full batches and a remainder; one is put twice. */
+	assert_int_equal(db_scan_begin(db, T0, &err), 0);
+	for (int i = 0; i < 150; i++) {
+		char addr[16];
+		struct pd_device d;
+		char *orig = (char *)"untouched";
+
+		snprintf(addr, sizeof(addr), "0000:%02x:%02x.%d", 0x10 + i / 64, (i / 8) % 8,
+			 i % 8);
+		d = dev(addr, "0x8086", "0x1572", i % 3 ? "i40e" : "vfio-pci", i);
+		want_groups += i;
+		assert_int_equal(db_scan_put_device(db, &d, &orig, &err), 0);
+		if (i % 3)
+			assert_string_equal(orig, "i40e");
+		else
+			assert_null(orig);
+		free(orig);
+		if (i == 10)
+			assert_int_equal(db_scan_put_device(db, &d, NULL, &err), 0);
+	}
+	assert_int_equal(db_scan_commit(db, &gone, &err), 0);
+	assert_int_equal(gone, 0);
+
+	assert_int_equal(raw_int(fx->path, "SELECT count(*) FROM device WHERE gone_at IS NULL"
+					   " AND first_seen = 1700000000000000"),
+			 150);
+	assert_int_equal(raw_int(fx->path,
+				 "SELECT count(*) FROM device WHERE original_driver IS NULL"
+				 " AND driver = 'vfio-pci'"),
+			 50);
+	assert_int_equal(raw_int(fx->path,
+				 "SELECT count(*) FROM device WHERE original_driver = 'i40e'"
+				 " AND driver = 'i40e'"),
+			 100);
+	assert_int_equal(raw_int(fx->path, "SELECT sum(iommu_group) FROM device"), want_groups);
+	assert_int_equal(raw_int(fx->path, "SELECT devices FROM scan"), 151);
+	db_free(db);
+}
+
 static void test_db_begin_twice_is_busy(void **state)
 {
 	struct fixture *fx = *state;
@@ -727,6 +872,11 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_db_group_renumbering_keeps_row, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_db_abort_leaves_nothing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_db_rescan_moves_last_seen, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_db_same_device_twice_in_one_scan, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_db_scan_copes_with_odd_rows, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_db_new_devices_in_batches, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_db_begin_twice_is_busy, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_db_scan_4096_devices, setup, teardown),
 	};
