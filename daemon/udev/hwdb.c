@@ -26,23 +26,24 @@ struct udevw_hwdb {
 
 int udevw_hwdb_new(struct udevw_hwdb **ret)
 {
-	struct udevw_hwdb *h;
+	_cleanup_(udevw_hwdb_freep) struct udevw_hwdb *h = NULL;
 
 	h = calloc(1, sizeof(*h));
 	if (!h)
 		return -ENOMEM;
 	h->udev = udev_new();
-	if (!h->udev) {
-		udevw_hwdb_free(h);
+	if (!h->udev)
 		return -ENOMEM;
-	}
-	/* NULL when no hwdb.bin is installed (systemd-hwdb update never ran). */
+	/*
+	 * NULL when no valid hwdb.bin is installed (systemd-hwdb update never ran): -ENOENT for
+	 * callers, whatever libudev's errno says, unless it is out of memory.
+	 */
+	errno = 0;
 	h->hwdb = udev_hwdb_new(h->udev);
-	if (!h->hwdb) {
-		udevw_hwdb_free(h);
-		return -ENOENT;
-	}
-	*ret = h;
+	if (!h->hwdb)
+		return errno == ENOMEM ? -ENOMEM : -ENOENT;
+
+	*ret = TAKE_PTR(h);
 	return 0;
 }
 
