@@ -63,24 +63,23 @@ int udevw_hwdb_pci_names(struct udevw_hwdb *h, uint16_t vendor, uint16_t device,
 	struct udev_list_entry *e;
 	char modalias[sizeof("pci:v00000000d00000000*")];
 
-	snprintf(modalias, sizeof(modalias), "pci:v%08Xd%08X*", vendor, device);
+	(void)snprintf(modalias, sizeof(modalias), "pci:v%08Xd%08X*", vendor, device);
 	udev_list_entry_foreach(e, udev_hwdb_get_properties_list_entry(h->hwdb, modalias, 0)) {
 		const char *name = udev_list_entry_get_name(e);
 		const char *value = udev_list_entry_get_value(e);
-		char **slot;
 
 		if (!name || !value || !*value)
 			continue;
-		if (streq(name, "ID_VENDOR_FROM_DATABASE"))
-			slot = &v;
-		else if (streq(name, "ID_MODEL_FROM_DATABASE"))
-			slot = &d;
-		else
-			continue;
-		free(*slot);
-		*slot = strdup(value);
-		if (!*slot)
-			return -ENOMEM;
+		/* each name comes once: sd-hwdb already resolved overlapping matches */
+		if (streq(name, "ID_VENDOR_FROM_DATABASE") && !v) {
+			v = strdup(value);
+			if (!v)
+				return -ENOMEM;
+		} else if (streq(name, "ID_MODEL_FROM_DATABASE") && !d) {
+			d = strdup(value);
+			if (!d)
+				return -ENOMEM;
+		}
 	}
 
 	*ret_vendor = TAKE_PTR(v);
