@@ -335,12 +335,12 @@ static int list_addresses(int root_fd, struct pci_addr **ret, size_t *ret_n)
 }
 
 struct scan_chunk {
-	int root_fd;
 	const struct pci_addr *addrs;
 	struct pd_device *devs;
 	size_t begin, end;
-	int r;
 	pthread_t thread;
+	int root_fd;
+	int r;
 	bool started;
 };
 
