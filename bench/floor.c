@@ -148,7 +148,8 @@ static long scan(int root, unsigned nthreads, unsigned long *syscalls)
 		memcpy(names[n++], de->d_name, NAME_LEN);
 	}
 	closedir(dir);
-	qsort(names, n, NAME_LEN, name_cmp);
+	if (n > 1)
+		qsort(names, n, NAME_LEN, name_cmp);
 
 	if (nthreads < 1)
 		nthreads = 1;
