@@ -245,9 +245,9 @@ static int hexval(char c)
 }
 
 /*
- * Percent-decoding for paths and arguments, except %00: a decoded NUL would cut the string
- * short and let "0000:65:00.0%00junk" pass as a valid address. It stays "%00" and fails
- * validation instead.
+ * Percent-decoding for paths and arguments, except %00 and %2F. A decoded NUL would cut the
+ * string short and let "0000:65:00.0%00junk" pass as a valid address; a decoded slash would
+ * turn one path segment into several. Both stay encoded and fail validation as one segment.
  */
 static size_t unescape(void *cls, struct MHD_Connection *c, char *s)
 {
@@ -256,7 +256,7 @@ static size_t unescape(void *cls, struct MHD_Connection *c, char *s)
 	for (char *r = s; *r; r++) {
 		int hi, lo;
 		if (*r == '%' && (hi = hexval(r[1])) >= 0 && (lo = hexval(r[2])) >= 0 &&
-		    (hi | lo) != 0) {
+		    (hi | lo) != 0 && (hi << 4 | lo) != '/') {
 			*w++ = (char)(hi << 4 | lo);
 			r += 2;
 		} else {

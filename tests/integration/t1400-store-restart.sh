@@ -34,11 +34,11 @@ test_expect_success 'a device that disappears is marked gone, not deleted' '
 '
 
 test_expect_success 'the original driver is remembered across restarts and driver changes' '
-	addr=$(grep "^0000:00:1f" before | head -n 1) &&
+	addr=$(sqlite3 passd.db "SELECT address FROM device WHERE original_driver IS NOT NULL AND class NOT LIKE '"'"'0x0604%'"'"' AND gone_at IS NULL ORDER BY address DESC LIMIT 1") &&
 	drv=$(sqlite3 passd.db "SELECT original_driver FROM device WHERE address = '"'"'$addr'"'"'") &&
 	test -n "$drv" &&
-	dev="$TRASH/host/sys/bus/pci/devices/$addr" &&
-	rm "$dev/driver" && ln -s ../../../../bus/pci/drivers/vfio-pci "$dev/driver" &&
+	dev=$(readlink -f "$TRASH/host/sys/bus/pci/devices/$addr") &&
+	rm "$dev/driver" && ln -sr "$TRASH/host/sys/bus/pci/drivers/vfio-pci" "$dev/driver" &&
 	passd_start &&
 	api_expect 200 "/v1/devices/$addr" &&
 	jq -e --arg d "$drv" ".driver == \"vfio-pci\" and .original_driver == \$d and .state == \"vfio\"" body &&

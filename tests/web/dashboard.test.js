@@ -160,7 +160,7 @@ function readCards(page) {
 				group: card.dataset.group,
 				hidden: card.hidden,
 				viable: card.querySelector('.card-head .badge-ok') ? true
-					: card.querySelector('.card-head .badge-bad') ? false : null,
+					: card.querySelector('.card-head .badge-host') ? false : null,
 				blockers: [...card.querySelectorAll('.blockers li')].map((li) => li.textContent),
 				rows: [...card.querySelectorAll('tr[data-address]')].map((r) => {
 					const text = (sel) => {
