@@ -8,4 +8,6 @@ tests_sim_passd_simgen_CPPFLAGS = $(AM_CPPFLAGS) \
 	-DSIM_PROFILEDIR='"$(abs_top_srcdir)/tests/sim/profiles"'
 tests_sim_passd_simgen_CFLAGS = $(AM_CFLAGS) $(PTHREAD_CFLAGS)
 tests_sim_passd_simgen_LDADD = $(PTHREAD_LIBS)
-EXTRA_DIST += tests/sim/profiles
+
+TESTS += tests/sim/t-simgen.sh
+EXTRA_DIST += tests/sim/profiles tests/sim/README.md tests/sim/t-simgen.sh
