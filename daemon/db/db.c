@@ -1165,7 +1165,10 @@ static void device_array_clear(struct device_array *a)
 	free(a->v);
 }
 
-/* Copy one row of DB_STMT_DEVICE_LIST_GONE into @d (fresh from pd_device_init()). */
+/*
+ * Copy one row of DB_STMT_DEVICE_LIST_GONE into @d (fresh from pd_device_init()); -EBADMSG for a
+ * row whose identity does not fit a struct pd_device, which passd cannot have written.
+ */
 static int gone_row_copy(sqlite3_stmt *s, struct pd_device *d)
 {
 	static const struct {
@@ -1180,14 +1183,15 @@ static int gone_row_copy(sqlite3_stmt *s, struct pd_device *d)
 		  sizeof(d->subsystem_vendor_id) },
 		{ GONE_SUBDEVICE, offsetof(struct pd_device, subsystem_device_id),
 		  sizeof(d->subsystem_device_id) },
-		{ GONE_CLASS, offsetof(struct pd_device, class_id), sizeof(d->class_id) },
 	};
 
 	for (size_t i = 0; i < ELEMENTSOF(fields); i++) {
 		int r = column_copy(s, fields[i].col, (char *)d + fields[i].off, fields[i].size);
 		if (r < 0)
-			return r;
+			return r; /* an identity no device can have */
 	}
+	if (column_copy(s, GONE_CLASS, d->class_id, sizeof(d->class_id)) < 0)
+		d->class_id[0] = '\0'; /* unknown rather than cut */
 	if (sqlite3_column_type(s, GONE_ORIGINAL_DRIVER) != SQLITE_NULL) {
 		d->original_driver =
 			strdup((const char *)sqlite3_column_text(s, GONE_ORIGINAL_DRIVER));
@@ -1219,13 +1223,14 @@ int db_list_gone(struct db *db, struct pd_device **ret_devs, size_t *ret_n, stru
 		pd_device_init(&a.v[a.n]);
 		a.n++; /* counted now, so a half-filled record is cleared on failure */
 		r = gone_row_copy(s, &a.v[a.n - 1]);
-		if (r == -ENOMEM)
-			return pd_error_set(err, PD_ERR_INTERNAL, r, "out of memory");
+		if (r == -EBADMSG) {
+			/* Not a row passd wrote (edited by hand?): no device can have it, skip it.
+			 */
+			pd_device_clear(&a.v[--a.n]);
+			continue;
+		}
 		if (r < 0)
-			return pd_error_set(
-				err, PD_ERR_INTERNAL, r,
-				"database %s: device row for '%s' holds a value too long for passd",
-				db->path, (const char *)sqlite3_column_text(s, GONE_ADDRESS));
+			return pd_error_set(err, PD_ERR_INTERNAL, r, "out of memory");
 	}
 	if (rc != SQLITE_DONE)
 		return db_fail(db, err, rc, "listing gone devices");

@@ -37,7 +37,10 @@ int db_schema_version(struct db *db);
  * db_scan_commit() (which marks every known device not seen in this scan as gone) or
  * db_scan_abort(). put_device records first/last seen and, the first time a device is seen on
  * a host driver (not vfio-pci), that driver as its original driver; it stores the known
- * original driver in *ret_original_driver (owned, NULL when none).
+ * original driver in *ret_original_driver (owned, NULL when none). New devices are written in
+ * batches, so a failing put or commit may concern a device put earlier: after any failure,
+ * call db_scan_abort() (commit has already rolled back; abort is then a no-op). Nothing of a
+ * scan is visible before db_scan_commit() returns 0.
  */
 int db_scan_begin(struct db *db, int64_t now_usec, struct pd_error *err);
 int db_scan_put_device(struct db *db, const struct pd_device *d, char **ret_original_driver,

@@ -703,7 +703,10 @@ static void test_db_scan_copes_with_odd_rows(void **state)
 {
 	struct fixture *fx = *state;
 	struct pd_device d = dev("0000:65:00.0", "0x10de", "0x2204", "nvidia", 7);
+	struct pd_error err = PD_ERROR_INIT;
 	struct db *db = open_ok(fx->path);
+	struct pd_device *gone = NULL;
+	size_t n = 0;
 	char long_driver[200];
 	char sql[400];
 
@@ -722,6 +725,16 @@ static void test_db_scan_copes_with_odd_rows(void **state)
 	assert_int_equal(raw_int(fx->path, "SELECT gone_at FROM device"
 					   " WHERE address = 'not-a-pci-address-at-all'"),
 			 T0 + 10);
+
+	/* A gone row passd cannot represent is left out of the list, not an error. */
+	raw_exec(fx->path, "INSERT INTO device (address, vendor_id, class, first_seen, last_seen,"
+			   " gone_at, scan_id) VALUES ('0000:70:00.0', '0x8086',"
+			   " 'a class name far too long', 1, 1, 5, 1)");
+	assert_int_equal(db_list_gone(db, &gone, &n, &err), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(gone[0].address, "0000:70:00.0");
+	assert_string_equal(gone[0].class_id, "");
+	free_devs(gone, n);
 	db_free(db);
 }
 
