@@ -244,6 +244,7 @@ enum host_key {
 	HK_IOMMU,
 	HK_IOMMU_TYPE,
 	HK_VIRT,
+	HK_NVME_MULTIPATH,
 	_HK_MAX,
 };
 
@@ -256,6 +257,7 @@ static const char *const host_keys[_HK_MAX] = {
 	[HK_IOMMU] = "iommu",
 	[HK_IOMMU_TYPE] = "iommu_type",
 	[HK_VIRT] = "virt",
+	[HK_NVME_MULTIPATH] = "nvme_multipath",
 };
 /* clang-format on */
 
@@ -332,6 +334,9 @@ static int do_host(struct parser *p, char **tok, size_t n)
 	}
 	if (v[HK_VIRT] && parse_onoff(v[HK_VIRT], &h->virt) < 0)
 		return perr(p, p->line, "virt must be 'on' or 'off', not '%s'", v[HK_VIRT]);
+	if (v[HK_NVME_MULTIPATH] && parse_onoff(v[HK_NVME_MULTIPATH], &h->nvme_multipath) < 0)
+		return perr(p, p->line, "nvme_multipath must be 'on' or 'off', not '%s'",
+			    v[HK_NVME_MULTIPATH]);
 	return 0;
 }
 

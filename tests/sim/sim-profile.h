@@ -126,7 +126,8 @@ struct sim_host {
 	unsigned nodes; /* NUMA nodes (at least 1) */
 	bool iommu;
 	char *iommu_type;
-	bool virt; /* vmx/svm in the CPU flags */
+	bool virt;	     /* vmx/svm in the CPU flags */
+	bool nvme_multipath; /* block devices under devices/virtual/nvme-subsystem */
 	char *cmdline;
 	char *cpu_model;
 

@@ -370,14 +370,72 @@ static int write_pci_bus(struct writer *w, const char *parent_path, uint16_t dom
 	return wlink(w, "class/pci_bus", cls + strlen("class/pci_bus/"), target);
 }
 
+/*
+ * With native NVMe multipath (CONFIG_NVME_MULTIPATH=y and nvme_core.multipath=Y, the default of
+ * most distributions) the block device nvmeXn1 hangs off a virtual subsystem device, not off the
+ * PCI function: devices/virtual/nvme-subsystem/nvme-subsysX/nvmeXn1, and the subsystem links to
+ * its controllers (nvme-subsysX/nvmeX -> the controller under the PCI function). Below the
+ * controller there is only the hidden path disk nvmeXcXn1, which has no dev file. Puts the
+ * directory the namespace goes into in @base.
+ */
+static int write_nvme_subsystem(struct writer *w, const struct sim_dev *d, const char *ctrl,
+				char *base, size_t size)
+{
+	const char *n = d->nvme + 4;
+	char path[4096], name[64];
+	_cleanup_close_ int fd = -1, hfd = -1;
+	int r;
+
+	snprintf(name, sizeof(name), "nvme-subsys%s", n);
+	if (pjoin(w, base, size, "devices/virtual/nvme-subsystem/%s", name) < 0)
+		return -ENAMETOOLONG;
+	fd = opendir_at(w, w->sys_fd, base, true);
+	if (fd < 0)
+		return fd;
+	r = wprintf(w, fd, "subsysnqn", MODE_RO, "nqn.2014.08.org.nvmexpress:144d144dSIM%s\n", n);
+	if (r >= 0)
+		r = wprintf(w, fd, "model", MODE_RO, "%-40s\n", "Simulated NVMe SSD 1TB");
+	if (r >= 0)
+		r = wprintf(w, fd, "iopolicy", MODE_RW, "numa\n");
+	if (r >= 0)
+		r = wempty(w, fd, "uevent", MODE_RW);
+	if (r >= 0)
+		r = wlink(w, base, "subsystem", "class/nvme-subsystem");
+	if (r >= 0)
+		r = wlink(w, "class/nvme-subsystem", name, base);
+	if (r >= 0)
+		r = wlink(w, base, d->nvme, ctrl);
+	if (r < 0)
+		return r;
+
+	if (pjoin(w, path, sizeof(path), "%s/%sc%sn1", ctrl, d->nvme, n) < 0)
+		return -ENAMETOOLONG;
+	hfd = opendir_at(w, w->sys_fd, path, true);
+	if (hfd < 0)
+		return hfd;
+	r = wprintf(w, hfd, "hidden", MODE_RO, "1\n");
+	if (r >= 0)
+		r = wprintf(w, hfd, "size", MODE_RO, "%d\n", 1953525168);
+	if (r >= 0)
+		r = wprintf(w, hfd, "ro", MODE_RO, "0\n");
+	if (r >= 0)
+		r = wprintf(w, hfd, "uevent", MODE_RW, "DEVTYPE=disk\n");
+	if (r >= 0)
+		r = wlink(w, path, "device", ctrl);
+	if (r >= 0)
+		r = wlink(w, path, "subsystem", "class/block");
+	return r;
+}
+
 static int write_nvme(struct writer *w, const struct sim_dev *d)
 {
 	const struct sim_host *h = w->h;
-	char ctrl[4096], disk[4096], part[4096], name[64];
+	char ctrl[4096], base[4096], disk[4096], part[4096], name[64];
 	_cleanup_close_ int cfd = -1;
 	int r;
 
 	snprintf(ctrl, sizeof(ctrl), "%s/nvme/%s", d->path, d->nvme);
+	snprintf(base, sizeof(base), "%s", ctrl);
 	cfd = opendir_at(w, w->sys_fd, ctrl, true);
 	if (cfd < 0)
 		return cfd;
@@ -401,6 +459,8 @@ static int write_nvme(struct writer *w, const struct sim_dev *d)
 		r = wlink(w, ctrl, "subsystem", "class/nvme");
 	if (r >= 0)
 		r = wlink(w, "class/nvme", d->nvme, ctrl);
+	if (r >= 0 && h->nvme_multipath)
+		r = write_nvme_subsystem(w, d, ctrl, base, sizeof(base));
 	if (r < 0)
 		return r;
 
@@ -413,7 +473,7 @@ static int write_nvme(struct writer *w, const struct sim_dev *d)
 		if (b->dev != d)
 			continue;
 		if (b->partition == 0) {
-			if (pjoin(w, disk, sizeof(disk), "%s/%s", ctrl, b->name) < 0)
+			if (pjoin(w, disk, sizeof(disk), "%s/%s", base, b->name) < 0)
 				return -ENAMETOOLONG;
 			dir = disk;
 		} else {
@@ -433,7 +493,7 @@ static int write_nvme(struct writer *w, const struct sim_dev *d)
 		if (r >= 0 && b->partition == 0)
 			r = wprintf(w, fd, "removable", MODE_RO, "0\n");
 		if (r >= 0 && b->partition == 0)
-			r = wlink(w, dir, "device", ctrl);
+			r = wlink(w, dir, "device", base);
 		if (r >= 0 && b->partition > 0)
 			r = wprintf(w, fd, "partition", MODE_RO, "%u\n", b->partition);
 		if (r >= 0 && b->partition > 0)
@@ -782,6 +842,7 @@ static int write_skeleton(struct writer *w)
 		"class/net",
 		"class/block",
 		"class/nvme",
+		"class/nvme-subsystem",
 		"class/iommu",
 		"class/pci_bus",
 		"block",

@@ -298,6 +298,23 @@ no_iommu() {
 }
 check "no-iommu: no groups, no iommu_group links, no intel_iommu=on" no_iommu
 
+multipath() {
+	printf '%s\n' 'host nvme_multipath=on' 'root 0000:00' \
+		'dev 0000:00:00.0 id=8086:3e30 class=0x060000 group=0' \
+		'dev 0000:00:1b.0 id=8086:a340 class=0x060400 driver=pcieport group=1 secondary=02' \
+		'dev 0000:02:00.0 id=144d:a808 class=0x010802 driver=nvme group=2 nvme=nvme0' \
+		'mount nvme0n1p2 / ext4' >"$T/mp.profile" &&
+	"$SIMGEN" -q "$T/mp.profile" "$T/mp" &&
+	s=$T/mp/sys &&
+	blk=$(cd -P "$s/dev/block/259:2" && pwd) &&
+	case $blk in */devices/virtual/nvme-subsystem/nvme-subsys0/nvme0n1/nvme0n1p2) ;; *) false ;; esac &&
+	ctrl=$(cd -P "$s/devices/virtual/nvme-subsystem/nvme-subsys0/nvme0" && pwd) &&
+	case $ctrl in */0000:02:00.0/nvme/nvme0) ;; *) false ;; esac &&
+	[ -d "$ctrl/nvme0c0n1" ] && [ ! -e "$ctrl/nvme0c0n1/dev" ] && [ ! -e "$ctrl/nvme0n1" ]
+}
+check "nvme_multipath=on: the namespace hangs off nvme-subsys0, which links the controller" \
+	multipath
+
 # --- bad profiles ----------------------------------------------------------------------------
 
 # refused PROFILE-TEXT LINE PATTERN: the generator exits 1, names FILE:LINE and matches PATTERN,
