@@ -23,6 +23,10 @@ PASSCTL="$top_builddir/cli/passctl"
 SIMGEN="$top_builddir/tests/sim/passd-simgen"
 FIXTURES="$top_srcdir/tests/fixtures/real"
 
+# Simulated trees are many small files: tmpfs makes them 40x faster to create than disk here.
+if [ -z "${TMPDIR:-}" ] && [ -d /dev/shm ] && [ -w /dev/shm ]; then
+	TMPDIR=/dev/shm
+fi
 TRASH=$(mktemp -d "${TMPDIR:-/tmp}/passd-test.XXXXXX") || exit 99
 test_count=0
 test_failed=0

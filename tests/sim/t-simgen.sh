@@ -36,6 +36,7 @@ if [ ! -x "$SIMGEN" ]; then
 	echo "1..0 # SKIP $SIMGEN is not built"
 	exit 0
 fi
+if [ -z "${TMPDIR:-}" ] && [ -w /dev/shm ]; then TMPDIR=/dev/shm; fi
 T=$(mktemp -d "${TMPDIR:-/tmp}/t-simgen.XXXXXX") || exit 99
 trap 'rm -rf "$T"' EXIT
 trap 'exit 130' INT TERM
