@@ -180,6 +180,17 @@ static json_t *member(const json_t *o, const char *key)
 	return json_is_object(o) ? json_object_get(o, key) : NULL;
 }
 
+/*
+ * jansson's json_is_true()/json_is_false() evaluate their argument twice, so a call inside
+ * them runs twice and gcc's -Wnull-dereference sees the second one unguarded.
+ */
+static bool member_is(const json_t *o, const char *key, json_type type)
+{
+	const json_t *v = member(o, key);
+
+	return v && json_typeof(v) == type;
+}
+
 static bool is_scalar(const json_t *v)
 {
 	return !json_is_object(v) && !json_is_array(v);
@@ -348,7 +359,7 @@ void out_groups(FILE *f, const json_t *groups, const json_t *devices)
 		json_t *blockers = member(g, "blockers");
 		_cleanup_free_ char *id = out_fmt(member(g, "id"));
 
-		if (!json_is_false(member(g, "viable")) || json_array_size(blockers) == 0)
+		if (!member_is(g, "viable", JSON_FALSE) || json_array_size(blockers) == 0)
 			continue;
 		_cleanup_free_ char *safe_id = cli_sanitize(id);
 		fprintf(f, "\ngroup %s is not viable:\n", safe_id);
@@ -441,7 +452,7 @@ static char *fmt_host_critical(const json_t *hc)
 
 	if (!json_is_object(hc))
 		return out_fmt(hc);
-	if (!json_is_true(member(hc, "critical")))
+	if (!member_is(hc, "critical", JSON_TRUE))
 		return xstrdup("no");
 	return reason && reason[0] ? xasprintf("yes (%s)", reason) : xstrdup("yes");
 }
@@ -530,7 +541,7 @@ static char *fmt_iommu(const json_t *iommu)
 
 	if (!json_is_object(iommu))
 		return out_fmt(iommu);
-	if (!json_is_true(member(iommu, "enabled")))
+	if (!member_is(iommu, "enabled", JSON_TRUE))
 		return hint ? xasprintf("disabled (%s)", hint) : xstrdup("disabled");
 	if (json_is_integer(groups))
 		return xasprintf("enabled, %" JSON_INTEGER_FORMAT " groups",
@@ -541,11 +552,11 @@ static char *fmt_iommu(const json_t *iommu)
 static char *fmt_libvirt(const json_t *lv)
 {
 	const char *uri = out_str(lv, "uri");
-	bool connected = json_is_true(member(lv, "connected"));
+	bool connected = member_is(lv, "connected", JSON_TRUE);
 
 	if (!json_is_object(lv))
 		return out_fmt(lv);
-	if (json_is_false(member(lv, "enabled")) || (!connected && (!uri || streq(uri, "none"))))
+	if (member_is(lv, "enabled", JSON_FALSE) || (!connected && (!uri || streq(uri, "none"))))
 		return xstrdup("not used");
 	if (!uri)
 		return xstrdup(connected ? "connected" : "not connected");
