@@ -29,12 +29,18 @@ const char *sysfs_get_root(const struct sysfs *s);
  * @nthreads threads (0 or 1: the calling thread only). Entries whose name is not a canonical
  * address are skipped. A device that vanishes mid-scan is left out. Missing or malformed
  * attributes leave the field "unknown" (see pd-device.h) instead of failing. The caller owns
- * *ret_devs (pd_device_clear() each, then free()).
+ * *ret_devs (pd_device_clear() each, then free()); it is non-NULL even when *ret_n is 0.
+ * Returns 0; -ENOENT when the root has no bus/pci/devices (a wrong root, not "no devices");
+ * -EMFILE/-ENFILE/-ENOMEM when the system runs short, rather than a partial list. The ret_
+ * outputs are untouched on failure.
  */
 int sysfs_pci_scan(struct sysfs *s, unsigned nthreads, struct pd_device **ret_devs,
 		   size_t *ret_n);
 
-/* Read one function; -ENOENT when it does not exist. @ret is initialised by the call. */
+/*
+ * Read one function; -ENOENT when it does not exist, -EINVAL when @addr is not a canonical
+ * address. @ret is initialised by a successful call and untouched by a failed one.
+ */
 int sysfs_pci_read_device(struct sysfs *s, const char *addr, struct pd_device *ret);
 
 /*
