@@ -106,35 +106,28 @@ static unsigned filter_hash(const struct filter *f)
 	return h;
 }
 
-static json_t *render(const struct inv *inv, const struct filter *f)
+/* The list answer; NULL on allocation failure. */
+static struct api_blob *render(const struct inv *inv, const struct filter *f)
 {
-	json_t *a = json_array();
 	/* Gone devices are listed only when asked for: they are history, not hardware. */
 	bool want_gone = f && f->has_state && f->state == INV_STATE_GONE;
+	size_t n = want_gone ? inv_gone_count(inv) : inv_device_count(inv), count = 0;
+	struct jw w;
 
-	if (!a)
-		return NULL;
-	if (!want_gone) {
-		for (size_t i = 0; i < inv_device_count(inv); i++) {
-			const struct pd_device *d = inv_device_at(inv, i);
-			if (f && !matches(inv, d, f))
-				continue;
-			if (json_array_append_new(a, api_device_to_json(inv, d)) < 0)
-				goto oom;
-		}
-	} else {
-		for (size_t i = 0; i < inv_gone_count(inv); i++) {
-			const struct pd_device *d = inv_gone_at(inv, i);
-			if (!matches(inv, d, f))
-				continue;
-			if (json_array_append_new(a, api_device_to_json(inv, d)) < 0)
-				goto oom;
-		}
+	jw_init(&w, f ? 4096 : n * 640);
+	jw_obj_open(&w, NULL);
+	jw_arr_open(&w, "devices");
+	for (size_t i = 0; i < n; i++) {
+		const struct pd_device *d = want_gone ? inv_gone_at(inv, i) : inv_device_at(inv, i);
+		if (f && !matches(inv, d, f))
+			continue;
+		api_device_write(&w, NULL, inv, d);
+		count++;
 	}
-	return json_pack("{s:o,s:I}", "devices", a, "count", (json_int_t)json_array_size(a));
-oom:
-	json_decref(a);
-	return NULL;
+	jw_arr_close(&w);
+	jw_int(&w, "count", (long long)count);
+	jw_obj_close(&w);
+	return jw_take_blob(&w);
 }
 
 void api_devices_list(struct api_request *req, struct api_response *resp, const char *const *p)
@@ -153,9 +146,7 @@ void api_devices_list(struct api_request *req, struct api_response *resp, const 
 	if (!filtered) {
 		/* The unfiltered list is what pollers ask for: render once per generation. */
 		if (!ctx->devices.blob || ctx->devices.generation != gen) {
-			json_t *v = render(ctx->inv, NULL);
-			struct api_blob *b = v ? api_blob_from_json(v) : NULL;
-			json_decref(v);
+			struct api_blob *b = render(ctx->inv, NULL);
 			if (!b) {
 				api_respond_errorf(resp, PD_ERR_INTERNAL, "out of memory");
 				return;
@@ -176,7 +167,7 @@ void api_devices_list(struct api_request *req, struct api_response *resp, const 
 	api_make_etag(etag, sizeof(etag), gen, tag);
 	if (api_not_modified(req, resp, etag))
 		return;
-	api_respond_json(resp, 200, render(ctx->inv, &f));
+	api_respond_blob_new(resp, 200, render(ctx->inv, &f));
 }
 
 void api_devices_get(struct api_request *req, struct api_response *resp, const char *const *p)
@@ -201,5 +192,8 @@ void api_devices_get(struct api_request *req, struct api_response *resp, const c
 	api_make_etag(etag, sizeof(etag), inv_generation(ctx->inv), addr);
 	if (api_not_modified(req, resp, etag))
 		return;
-	api_respond_json(resp, 200, api_device_to_json(ctx->inv, d));
+	struct jw w;
+	jw_init(&w, 2048);
+	api_device_write(&w, NULL, ctx->inv, d);
+	api_respond_blob_new(resp, 200, jw_take_blob(&w));
 }

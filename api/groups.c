@@ -12,18 +12,21 @@ static int reject_args(const char *key, const char *value, void *userdata)
 	return -1;
 }
 
-static json_t *render(const struct inv *inv)
+static struct api_blob *render(const struct inv *inv)
 {
 	const struct grp_set *set = inv_get_groups(inv);
-	json_t *a = json_array();
+	struct jw w;
 
-	for (size_t i = 0; a && i < grp_set_count(set); i++)
-		if (json_array_append_new(a, api_group_to_json(inv, grp_set_at(set, i))) < 0) {
-			json_decref(a);
-			return NULL;
-		}
-	return json_pack("{s:o*,s:b,s:I}", "groups", a, "iommu_enabled", inv_iommu_enabled(inv),
-			 "count", (json_int_t)grp_set_count(set));
+	jw_init(&w, grp_set_count(set) * 160);
+	jw_obj_open(&w, NULL);
+	jw_arr_open(&w, "groups");
+	for (size_t i = 0; i < grp_set_count(set); i++)
+		api_group_write(&w, NULL, inv, grp_set_at(set, i), false);
+	jw_arr_close(&w);
+	jw_bool(&w, "iommu_enabled", inv_iommu_enabled(inv));
+	jw_int(&w, "count", (long long)grp_set_count(set));
+	jw_obj_close(&w);
+	return jw_take_blob(&w);
 }
 
 void api_groups_list(struct api_request *req, struct api_response *resp, const char *const *p)
@@ -34,9 +37,7 @@ void api_groups_list(struct api_request *req, struct api_response *resp, const c
 	if (api_request_query_foreach(req, reject_args, resp) != 0)
 		return;
 	if (!ctx->groups.blob || ctx->groups.generation != gen) {
-		json_t *v = render(ctx->inv);
-		struct api_blob *b = v ? api_blob_from_json(v) : NULL;
-		json_decref(v);
+		struct api_blob *b = render(ctx->inv);
 		if (!b) {
 			api_respond_errorf(resp, PD_ERR_INTERNAL, "out of memory");
 			return;
@@ -77,13 +78,8 @@ void api_groups_get(struct api_request *req, struct api_response *resp, const ch
 		return;
 
 	/* The single group carries its devices in full, so one request shows all of it. */
-	json_t *v = api_group_to_json(ctx->inv, g);
-	json_t *members = json_array();
-	for (size_t i = 0; members && i < g->n_devices; i++)
-		json_array_append_new(members, api_device_to_json(ctx->inv, g->devices[i]));
-	if (v)
-		json_object_set_new(v, "members", members ? members : json_null());
-	else
-		json_decref(members);
-	api_respond_json(resp, 200, v);
+	struct jw w;
+	jw_init(&w, 1024 * (g->n_devices + 1));
+	api_group_write(&w, NULL, ctx->inv, g, true);
+	api_respond_blob_new(resp, 200, jw_take_blob(&w));
 }

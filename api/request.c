@@ -58,6 +58,16 @@ void api_respond_blob(struct api_response *resp, unsigned status, struct api_blo
 	resp->content_type = content_type;
 }
 
+void api_respond_blob_new(struct api_response *resp, unsigned status, struct api_blob *b)
+{
+	if (!b) {
+		api_respond_errorf(resp, PD_ERR_INTERNAL, "out of memory");
+		return;
+	}
+	api_respond_blob(resp, status, b, "application/json");
+	api_blob_unref(b);
+}
+
 void api_respond_json(struct api_response *resp, unsigned status, json_t *v)
 {
 	struct api_blob *b = v ? api_blob_from_json(v) : NULL;

@@ -62,6 +62,8 @@ void api_respond_json(struct api_response *resp, unsigned status, json_t *v);
 /* Answer with a shared blob (a new reference is taken). */
 void api_respond_blob(struct api_response *resp, unsigned status, struct api_blob *b,
 		      const char *content_type);
+/* Answer with a new blob, taking its reference; NULL answers 500 (allocation failed). */
+void api_respond_blob_new(struct api_response *resp, unsigned status, struct api_blob *b);
 /* Answer with the contract's error body; the status comes from the one table below. */
 void api_respond_error(struct api_response *resp, const struct pd_error *err);
 /* Format and answer an error in one step. */
