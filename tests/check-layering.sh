@@ -1,7 +1,8 @@
 #!/bin/sh
 # check-layering.sh SRCDIR - enforce the one-way dependencies of STYLE.md 2.1.
 # Fails when a layer includes what it must not, or when code outside daemon/sysfs opens
-# sysfs paths. Prints every violation, then exits 1 if there was any.
+# sysfs paths (or code outside daemon/procfs, procfs paths). Prints every violation, then
+# exits 1 if there was any.
 set -u
 src=${1:-.}
 cd "$src" || exit 2
@@ -51,6 +52,14 @@ for f in $(find api daemon cli common -name '*.c' 2>/dev/null); do
 	case "$f" in daemon/sysfs/*) continue ;; esac
 	if grep -nE '"/?(sys/bus|sys/devices|bus/pci|kernel/iommu_groups|sys/kernel)' "$f" >/dev/null; then
 		violation "$f names a sysfs path: only daemon/sysfs touches sysfs"
+	fi
+done
+
+# No procfs path is named outside daemon/procfs ("/proc" alone is config.c's default root).
+for f in $(find api daemon cli common -name '*.c' 2>/dev/null); do
+	case "$f" in daemon/procfs/*) continue ;; esac
+	if grep -nE '"(/proc/|self/mountinfo"|net/route"|net/ipv6_route"|swaps"|cmdline"|cpuinfo")' "$f" >/dev/null; then
+		violation "$f names a procfs path: only daemon/procfs reads procfs"
 	fi
 done
 

@@ -1,0 +1,15 @@
+# daemon/procfs/: the only code that reads procfs. Depends on common/ only.
+noinst_LIBRARIES += daemon/procfs/libprocfs.a
+daemon_procfs_libprocfs_a_SOURCES = daemon/procfs/procfs.c daemon/procfs/procfs.h
+
+check_PROGRAMS += tests/unit/test-procfs
+TESTS += tests/unit/test-procfs
+tests_unit_test_procfs_SOURCES = tests/unit/test-procfs.c
+tests_unit_test_procfs_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_procfs_LDADD = daemon/procfs/libprocfs.a common/libcommon.a $(CMOCKA_LIBS)
+
+check_PROGRAMS += tests/fuzz/fuzz-procfs
+tests_fuzz_fuzz_procfs_SOURCES = tests/fuzz/fuzz-procfs.c tests/fuzz/fuzz-main.c
+tests_fuzz_fuzz_procfs_LDADD = daemon/procfs/libprocfs.a common/libcommon.a
+TESTS += tests/fuzz/t-fuzz-procfs.sh
+EXTRA_DIST += tests/fuzz/t-fuzz-procfs.sh
