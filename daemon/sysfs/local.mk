@@ -3,6 +3,7 @@ noinst_LIBRARIES += daemon/sysfs/libsysfs.a
 daemon_sysfs_libsysfs_a_SOURCES = daemon/sysfs/sysfs.c daemon/sysfs/sysfs.h \
 	daemon/sysfs/sysfs-priv.h daemon/sysfs/pci.c daemon/sysfs/iommu.c
 daemon_sysfs_libsysfs_a_CFLAGS = $(AM_CFLAGS) $(PTHREAD_CFLAGS)
+daemon_sysfs_libsysfs_a_SOURCES += daemon/sysfs/children.c daemon/sysfs/children.h
 
 check_PROGRAMS += tests/unit/test-sysfs
 TESTS += tests/unit/test-sysfs
