@@ -21,6 +21,7 @@
 #include "db/db.h"
 #include "log.h"
 #include "loop.h"
+#include "procfs/procfs.h"
 #include "sysfs/sysfs.h"
 #include "udev/hwdb.h"
 
@@ -28,6 +29,7 @@ struct passd {
 	struct cfg *cfg;
 	struct loop *loop;
 	struct sysfs *sysfs;
+	struct procfs *procfs;
 	struct udevw_hwdb *hwdb;
 	struct db *db;
 	struct inv *inv;
@@ -132,6 +134,7 @@ static void passd_teardown(struct passd *p)
 	inv_free(p->inv);
 	db_free(p->db);
 	udevw_hwdb_free(p->hwdb);
+	procfs_free(p->procfs);
 	sysfs_free(p->sysfs);
 	loop_free(p->loop);
 	cfg_free(p->cfg);
@@ -155,6 +158,11 @@ static int passd_setup(struct passd *p)
 	if (r < 0)
 		return log_error_errno(r, "Cannot open sysfs root '%s': %m", p->cfg->sysfs_root);
 
+	r = procfs_new(p->cfg->proc_root, &p->procfs);
+	if (r < 0)
+		log_warning("Cannot open proc root '%s', ignoring: %s. Host-critical devices are then known only from boot VGA and host bridges, not from mounts, swap or routes",
+			    p->cfg->proc_root, strerror(-r));
+
 	r = udevw_hwdb_new(&p->hwdb);
 	if (r < 0)
 		log_notice("No udev hardware database, device names will be null: %s", strerror(-r));
@@ -168,6 +176,7 @@ static int passd_setup(struct passd *p)
 	r = inv_new(p->sysfs, p->db, p->hwdb, p->cfg->scan_threads, &p->inv);
 	if (r < 0)
 		return log_error_errno(r, "Cannot create the inventory: %m");
+	inv_set_procfs(p->inv, p->procfs);
 	r = inv_scan(p->inv, &err);
 	if (r < 0)
 		return r; /* logged */

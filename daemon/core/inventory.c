@@ -5,9 +5,11 @@
 #include <string.h>
 #include <time.h>
 
+#include "critical.h"
 #include "db/db.h"
 #include "log.h"
 #include "inventory.h"
+#include "procfs/procfs.h"
 #include "sysfs/sysfs.h"
 #include "udev/hwdb.h"
 
@@ -29,6 +31,7 @@ struct inv {
 	struct sysfs *sysfs;
 	struct db *db;
 	struct udevw_hwdb *hwdb;
+	struct procfs *procfs; /* NULL: host-critical from boot VGA and host bridges only */
 	unsigned threads;
 
 	struct pd_device *devs;
@@ -39,6 +42,8 @@ struct inv {
 	struct vf_link *vfs; /* sorted by pf, then VF address */
 	const struct pd_device **vf_ptrs;
 	size_t n_vfs;
+	struct crit_set *crit;
+	unsigned crit_unread;
 
 	unsigned iommu_groups;
 	uint64_t generation;
@@ -72,6 +77,11 @@ int inv_new(struct sysfs *s, struct db *db, struct udevw_hwdb *hwdb, unsigned th
 	return 0;
 }
 
+void inv_set_procfs(struct inv *inv, struct procfs *p)
+{
+	inv->procfs = p;
+}
+
 static void free_devices(struct pd_device *devs, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
@@ -84,6 +94,7 @@ void inv_free(struct inv *inv)
 	if (!inv)
 		return;
 	grp_set_free(inv->groups);
+	crit_set_free(inv->crit);
 	free(inv->vfs);
 	free(inv->vf_ptrs);
 	free_devices(inv->devs, inv->n_devs);
@@ -247,6 +258,7 @@ int inv_scan(struct inv *inv, struct pd_error *err)
 	struct pd_device *devs = NULL, *gone = NULL;
 	size_t n = 0, n_gone = 0, n_links = 0;
 	struct grp_set *groups = NULL;
+	struct crit_set *crit = NULL;
 	struct vf_link *links = NULL;
 	const struct pd_device **ptrs = NULL;
 	unsigned ngroups = 0, newly_gone = 0;
@@ -303,13 +315,27 @@ int inv_scan(struct inv *inv, struct pd_error *err)
 		pd_error_set(err, PD_ERR_INTERNAL, r, "out of memory");
 		goto fail;
 	}
+	r = crit_compute(inv->sysfs, inv->procfs, devs, n, &crit);
+	if (r < 0) {
+		pd_error_set(err, PD_ERR_INTERNAL, r, "out of memory");
+		goto fail;
+	}
+	if (crit_set_unread(crit) & ~inv->crit_unread)
+		log_warning("Cannot read%s%s%s under proc root '%s': host-critical detection is incomplete",
+			    crit_set_unread(crit) & CRIT_UNREAD_MOUNTS ? " mounts" : "",
+			    crit_set_unread(crit) & CRIT_UNREAD_SWAPS ? " swaps" : "",
+			    crit_set_unread(crit) & CRIT_UNREAD_ROUTES ? " routes" : "",
+			    procfs_get_root(inv->procfs));
+	inv->crit_unread = crit_set_unread(crit);
 
 	/* Swap the new view in; nothing can fail from here on. */
 	grp_set_free(inv->groups);
+	crit_set_free(inv->crit);
 	free(inv->vfs);
 	free(inv->vf_ptrs);
 	free_devices(inv->devs, inv->n_devs);
 	free_devices(inv->gone, inv->n_gone);
+	inv->crit = crit;
 	inv->devs = devs;
 	inv->n_devs = n;
 	inv->gone = gone;
@@ -323,6 +349,10 @@ int inv_scan(struct inv *inv, struct pd_error *err)
 	h = hash_devices(0xcbf29ce484222325ULL, devs, n);
 	h = hash_devices(h, gone, n_gone);
 	h = fnv1a(h, &ngroups, sizeof(ngroups));
+	for (size_t i = 0; i < crit_count(crit); i++) {
+		h = hash_str(h, crit_address_at(crit, i));
+		h = hash_str(h, crit_reason_at(crit, i));
+	}
 	if (h != inv->hash || inv->generation == 0) {
 		inv->hash = h;
 		inv->generation++;
@@ -338,6 +368,7 @@ int inv_scan(struct inv *inv, struct pd_error *err)
 
 fail:
 	grp_set_free(groups);
+	crit_set_free(crit);
 	free(links);
 	free(ptrs);
 	free_devices(devs, n);
@@ -461,13 +492,19 @@ enum inv_state inv_device_state(const struct inv *inv, const struct pd_device *d
 
 struct inv_critical inv_device_critical(const struct inv *inv, const struct pd_device *d)
 {
-	long class = pd_device_class(d);
+	const char *reason;
 
-	if (d->boot_vga == 1)
-		return (struct inv_critical){ true, "boot VGA device: the host's console" };
-	if (class >= 0 && (class >> 8) == 0x0600)
-		return (struct inv_critical){ true, "host bridge" };
-	return (struct inv_critical){ false, NULL };
+	/* Present devices: from real use, computed at the scan; gone ones hold nothing. */
+	if (inv->crit && !d->gone)
+		reason = crit_reason(inv->crit, d->address);
+	else
+		reason = crit_static_reason(d);
+	return (struct inv_critical){ reason != NULL, reason };
+}
+
+const struct crit_set *inv_get_critical(const struct inv *inv)
+{
+	return inv->crit;
 }
 
 const struct grp_set *inv_get_groups(const struct inv *inv)

@@ -21,6 +21,8 @@
 struct sysfs;
 struct db;
 struct udevw_hwdb;
+struct procfs;
+struct crit_set;
 struct inv; /* opaque */
 
 enum inv_state {
@@ -35,7 +37,7 @@ enum inv_state {
 
 struct inv_critical {
 	bool critical;
-	const char *reason; /* static string, NULL when not critical */
+	const char *reason; /* borrowed until the next scan, NULL when not critical */
 };
 
 /* The inventory borrows @s, @db and @hwdb (which may be NULL: names are then null). */
@@ -43,6 +45,12 @@ int inv_new(struct sysfs *s, struct db *db, struct udevw_hwdb *hwdb, unsigned th
 	    struct inv **ret);
 void inv_free(struct inv *inv);
 DEFINE_FREEP(struct inv, inv_free)
+
+/*
+ * Read mounts, swaps and default routes through @p (borrowed; NULL: none) at each scan, so
+ * host-critical reasons come from real use (core/critical.h). Takes effect at the next scan.
+ */
+void inv_set_procfs(struct inv *inv, struct procfs *p);
 
 /* Scan the host now. On failure the previous view stays in place. Logs once. */
 int inv_scan(struct inv *inv, struct pd_error *err);
@@ -72,8 +80,13 @@ const char *inv_state_to_string(enum inv_state s);
 /* Parse a state name; returns 0 or -EINVAL. */
 int inv_state_from_string(const char *s, enum inv_state *ret);
 
-/* Whether taking @d from the host would cost the host something it needs, and why. */
+/*
+ * Whether taking @d from the host would cost the host something it needs, and why (its disk,
+ * swap, default route, console, or a host bridge), as of the last scan.
+ */
 struct inv_critical inv_device_critical(const struct inv *inv, const struct pd_device *d);
+/* The host-critical set of the last scan (NULL before the first), for group checks. */
+const struct crit_set *inv_get_critical(const struct inv *inv);
 
 const struct grp_set *inv_get_groups(const struct inv *inv);
 

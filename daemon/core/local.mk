@@ -1,9 +1,11 @@
 # daemon/core/: the services. Uses sysfs/ udev/ db/ through their headers, never the OS directly.
 noinst_LIBRARIES += daemon/core/libcore.a
 daemon_core_libcore_a_SOURCES = daemon/core/inventory.c daemon/core/inventory.h \
-	daemon/core/groups.c daemon/core/groups.h
+	daemon/core/groups.c daemon/core/groups.h \
+	daemon/core/critical.c daemon/core/critical.h
 daemon_core_libcore_a_CFLAGS = $(AM_CFLAGS) $(PTHREAD_CFLAGS)
-CORE_LIBS = daemon/core/libcore.a daemon/sysfs/libsysfs.a daemon/udev/libudevw.a \
+CORE_LIBS = daemon/core/libcore.a daemon/sysfs/libsysfs.a daemon/procfs/libprocfs.a \
+	daemon/udev/libudevw.a \
 	daemon/db/libdb.a common/libcommon.a $(UDEV_LIBS) $(SQLITE_LIBS) $(PTHREAD_LIBS)
 
 check_PROGRAMS += tests/unit/test-groups
