@@ -13,3 +13,10 @@ TESTS += tests/unit/test-groups
 tests_unit_test_groups_SOURCES = tests/unit/test-groups.c
 tests_unit_test_groups_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_unit_test_groups_LDADD = daemon/core/libcore.a common/libcommon.a $(CMOCKA_LIBS)
+
+check_PROGRAMS += tests/unit/test-critical
+TESTS += tests/unit/test-critical
+tests_unit_test_critical_SOURCES = tests/unit/test-critical.c
+tests_unit_test_critical_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_critical_LDADD = daemon/core/libcore.a daemon/sysfs/libsysfs.a \
+	daemon/procfs/libprocfs.a common/libcommon.a $(CMOCKA_LIBS) $(PTHREAD_LIBS)
