@@ -1075,6 +1075,56 @@ static bool is_ancestor(const struct sim_dev *anc, const struct sim_dev *d)
 	return false;
 }
 
+struct sim_dev *simprof_vf_new(const struct sim_dev *pf, unsigned k)
+{
+	unsigned rid = (unsigned)pf->addr.bus << 8 | pf->addr.devfn;
+	unsigned vrid = rid + pf->vf_offset + pf->vf_stride * k;
+	_cleanup_(sim_dev_freep) struct sim_dev *vf = NULL;
+
+	if (vrid > 0xffff)
+		return NULL;
+	vf = calloc(1, sizeof(*vf));
+	if (!vf)
+		return NULL;
+	vf->addr.domain = pf->addr.domain;
+	vf->addr.bus = (uint8_t)(vrid >> 8);
+	vf->addr.devfn = (uint8_t)(vrid & 0xff);
+	addr_format(&vf->addr, vf->name);
+	vf->line = pf->line;
+	vf->vendor = pf->vendor;
+	vf->device = pf->vf_device;
+	vf->sub_vendor = pf->vf_sub_set ? pf->vf_sub_vendor : pf->sub_vendor;
+	vf->sub_device = pf->vf_sub_set ? pf->vf_sub_device : pf->sub_device;
+	vf->class = pf->class;
+	vf->revision = pf->revision;
+	vf->numa = pf->numa;
+	vf->boot_vga = -1;
+	vf->irq = 0; /* VFs have no INTx */
+	vf->group = -1;
+	vf->vf_group = -1;
+	vf->physfn = (struct sim_dev *)pf;
+	vf->vf_index = k;
+	vf->root = pf->root;
+	vf->parent = pf->parent;
+	vf->conventional = pf->conventional;
+	if (pf->autoprobe && pf->vf_driver) {
+		vf->driver = strdup(pf->vf_driver);
+		if (!vf->driver)
+			return NULL;
+	}
+	if (pf->vf_reset) {
+		vf->reset = strdup(pf->vf_reset);
+		if (!vf->reset)
+			return NULL;
+	}
+	return TAKE_PTR(vf);
+}
+
+void simprof_dev_free(struct sim_dev *d)
+{
+	sim_dev_free(d);
+}
+
 static int expand_vfs(struct parser *p, size_t *alloc)
 {
 	struct sim_host *h = p->h;
@@ -1097,47 +1147,16 @@ static int expand_vfs(struct parser *p, size_t *alloc)
 				return perr(p, pf->line,
 					    "VF %u of %s would be past bus ff (routing ID 0x%x)", k,
 					    pf->name, vrid);
-			vf = calloc(1, sizeof(*vf));
+			vf = simprof_vf_new(pf, k);
 			if (!vf)
 				return -ENOMEM;
 			pf->vfs[k] = vf;
 			h->devs = xgrow(h->devs, alloc, h->n_devs + 1, sizeof(*h->devs));
 			if (!h->devs) {
-				free(vf);
+				sim_dev_free(vf);
 				return -ENOMEM;
 			}
 			h->devs[h->n_devs++] = vf;
-			vf->addr.domain = pf->addr.domain;
-			vf->addr.bus = (uint8_t)(vrid >> 8);
-			vf->addr.devfn = (uint8_t)(vrid & 0xff);
-			addr_format(&vf->addr, vf->name);
-			vf->line = pf->line;
-			vf->vendor = pf->vendor;
-			vf->device = pf->vf_device;
-			vf->sub_vendor = pf->vf_sub_set ? pf->vf_sub_vendor : pf->sub_vendor;
-			vf->sub_device = pf->vf_sub_set ? pf->vf_sub_device : pf->sub_device;
-			vf->class = pf->class;
-			vf->revision = pf->revision;
-			vf->numa = pf->numa;
-			vf->boot_vga = -1;
-			vf->irq = 0; /* VFs have no INTx */
-			vf->group = -1;
-			vf->vf_group = -1;
-			vf->physfn = pf;
-			vf->vf_index = k;
-			vf->root = pf->root;
-			vf->parent = pf->parent;
-			vf->conventional = pf->conventional;
-			if (pf->autoprobe && pf->vf_driver) {
-				vf->driver = strdup(pf->vf_driver);
-				if (!vf->driver)
-					return -ENOMEM;
-			}
-			if (pf->vf_reset) {
-				vf->reset = strdup(pf->vf_reset);
-				if (!vf->reset)
-					return -ENOMEM;
-			}
 		}
 	}
 	return 0;

@@ -167,3 +167,12 @@ struct sim_dev *simprof_find(const struct sim_host *h, const struct sim_addr *a)
 const struct sim_blockdev *simprof_find_blockdev(const struct sim_host *h, const char *name);
 /* Number of path components in a sys/-relative path ("devices/pci0000:00" is 2). */
 unsigned simprof_path_depth(const char *path);
+
+/*
+ * A new VF @k of @pf, derived as pci_iov_add_virtfn() does (routing ID = PF RID + offset +
+ * stride * k, the VF device ID, bound to vf_driver when autoprobe is on), with no group (-1) and
+ * no path yet (build it from the parent's). NULL when out of memory or past bus ff.
+ */
+struct sim_dev *simprof_vf_new(const struct sim_dev *pf, unsigned k);
+/* Free a function that is not part of a host (one from simprof_vf_new()). NULL is a no-op. */
+void simprof_dev_free(struct sim_dev *d);

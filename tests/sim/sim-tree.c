@@ -148,7 +148,7 @@ static int opendir_at(struct writer *w, int dfd, const char *path, bool create)
  * "../0000:03:00.0", driver is "../../../bus/pci/drivers/NAME", and a link to an ancestor goes
  * one level past it ("nvme0/device -> ../../../0000:02:00.0").
  */
-static int rel_target(const char *link_dir, const char *target, char *buf, size_t size)
+int simtree_rel_target(const char *link_dir, const char *target, char *buf, size_t size)
 {
 	const char *slash = strrchr(target, '/');
 	size_t tplen = slash ? (size_t)(slash - target) : 0; /* length of the target's parent */
@@ -199,7 +199,7 @@ static int wlink(struct writer *w, const char *link_dir, const char *name, const
 	char rel[4096], at[4096];
 	int r;
 
-	r = rel_target(link_dir, target, rel, sizeof(rel));
+	r = simtree_rel_target(link_dir, target, rel, sizeof(rel));
 	if (r < 0)
 		return fail(w, r, "link %s/%s", link_dir, name);
 	if ((size_t)snprintf(at, sizeof(at), "%s/%s", link_dir, name) >= sizeof(at))
@@ -288,7 +288,7 @@ static unsigned pcie_type(const struct sim_dev *d)
  * for a conventional one: a host bridge, or what sits below a PCIe-to-PCI bridge
  * (pci_create_sysfs_dev_files(), cfg_size). Returns the size.
  */
-static size_t fill_config(const struct sim_dev *d, uint8_t cfg[4096])
+size_t simtree_config(const struct sim_dev *d, uint8_t cfg[4096])
 {
 	bool vf = d->physfn != NULL;
 	uint16_t vendor = vf ? 0xffff : d->vendor; /* SR-IOV r1.1 3.4.1.1: a VF reads 0xffff */
@@ -688,6 +688,27 @@ static int write_port_services(struct writer *w, const struct sim_dev *d)
 	return 0;
 }
 
+/* pci_uevent() after the driver core's DRIVER= */
+int simtree_uevent(const struct sim_dev *d, char *buf, size_t size)
+{
+	int n = 0, m;
+
+	if (d->driver)
+		n = snprintf(buf, size, "DRIVER=%s\n", d->driver);
+	if (n < 0 || (size_t)n >= size)
+		return -ENAMETOOLONG;
+	m = snprintf(
+		buf + n, size - (size_t)n,
+		"PCI_CLASS=%04X\nPCI_ID=%04X:%04X\nPCI_SUBSYS_ID=%04X:%04X\nPCI_SLOT_NAME=%s\n"
+		"MODALIAS=pci:v%08Xd%08Xsv%08Xsd%08Xbc%02Xsc%02Xi%02X\n",
+		d->class, d->vendor, d->device, d->sub_vendor, d->sub_device, d->name, d->vendor,
+		d->device, d->sub_vendor, d->sub_device, d->class >> 16, (d->class >> 8) & 0xff,
+		d->class & 0xff);
+	if (m < 0 || (size_t)m >= size - (size_t)n)
+		return -ENAMETOOLONG;
+	return n + m;
+}
+
 /* Fill the directory of @d, which exists already (see write_devs()). */
 static int write_dev(struct writer *w, const struct sim_dev *d)
 {
@@ -737,20 +758,12 @@ static int write_dev(struct writer *w, const struct sim_dev *d)
 	if (r < 0)
 		return r;
 
-	/* pci_uevent() after the driver core's DRIVER= */
-	n = 0;
-	if (d->driver)
-		n = snprintf(buf, sizeof(buf), "DRIVER=%s\n", d->driver);
-	n += snprintf(
-		buf + n, sizeof(buf) - (size_t)n,
-		"PCI_CLASS=%04X\nPCI_ID=%04X:%04X\nPCI_SUBSYS_ID=%04X:%04X\nPCI_SLOT_NAME=%s\n"
-		"MODALIAS=pci:v%08Xd%08Xsv%08Xsd%08Xbc%02Xsc%02Xi%02X\n",
-		d->class, d->vendor, d->device, d->sub_vendor, d->sub_device, d->name, d->vendor,
-		d->device, d->sub_vendor, d->sub_device, d->class >> 16, (d->class >> 8) & 0xff,
-		d->class & 0xff);
+	n = simtree_uevent(d, buf, sizeof(buf));
+	if (n < 0)
+		return fail(w, n, "uevent of %s", d->name);
 	r = wfile(w, fd, "uevent", MODE_RW, buf, (size_t)n);
 	if (r >= 0) {
-		cfg_size = fill_config(d, cfg);
+		cfg_size = simtree_config(d, cfg);
 		r = wfile(w, fd, "config", MODE_RW, cfg, cfg_size);
 	}
 	/* remove is 0220 (DEVICE_ATTR_IGNORE_LOCKDEP(remove, 0220, ...)); VFs have neither remove
@@ -963,13 +976,32 @@ static int write_roots(struct writer *w)
 	return 0;
 }
 
-static int write_groups(struct writer *w)
+static int write_group(struct writer *w, int group)
 {
 	const struct sim_host *h = w->h;
 	const char *regions = h->cpu_vendor == SIM_CPU_VENDOR_AMD ?
 				      "0x00000000fee00000 0x00000000feefffff msi\n"
 				      "0x000000fd00000000 0x000000ffffffffff reserved\n" :
 				      "0x00000000fee00000 0x00000000feefffff msi\n";
+	_cleanup_close_ int fd = -1;
+	char path[64];
+	int r;
+
+	snprintf(path, sizeof(path), "kernel/iommu_groups/%d", group);
+	fd = opendir_at(w, w->sys_fd, path, true);
+	if (fd < 0)
+		return fd;
+	r = mkdirs(w, fd, "devices");
+	if (r >= 0)
+		r = wprintf(w, fd, "type", MODE_RW, "%s\n", h->iommu_type);
+	if (r >= 0)
+		r = wfile(w, fd, "reserved_regions", MODE_RO, regions, strlen(regions));
+	return r;
+}
+
+static int write_groups(struct writer *w)
+{
+	const struct sim_host *h = w->h;
 	_cleanup_free_ bool *done = NULL;
 	int max = -1, r;
 
@@ -981,21 +1013,11 @@ static int write_groups(struct writer *w)
 		return fail(w, -ENOMEM, "iommu_groups");
 	for (size_t i = 0; i < h->n_devs; i++) {
 		const struct sim_dev *d = h->devs[i];
-		_cleanup_close_ int fd = -1;
-		char path[64];
 
 		if (d->group < 0 || done[d->group])
 			continue;
 		done[d->group] = true;
-		snprintf(path, sizeof(path), "kernel/iommu_groups/%d", d->group);
-		fd = opendir_at(w, w->sys_fd, path, true);
-		if (fd < 0)
-			return fd;
-		r = mkdirs(w, fd, "devices");
-		if (r >= 0)
-			r = wprintf(w, fd, "type", MODE_RW, "%s\n", h->iommu_type);
-		if (r >= 0)
-			r = wfile(w, fd, "reserved_regions", MODE_RO, regions, strlen(regions));
+		r = write_group(w, d->group);
 		if (r < 0)
 			return r;
 	}
@@ -1493,6 +1515,69 @@ int simtree_write(const struct sim_host *h, const char *outdir, FILE *errf)
 	close(w.out_fd);
 	if (r < 0)
 		fprintf(errf, "cannot write the tree in '%s': %s: %s\n", outdir, w.failed,
+			strerror(-r));
+	return r;
+}
+
+/*
+ * Write only @devs (VFs or other endpoints: no bridges, disks or interfaces below them) into
+ * @outdir/sys: each function's directory with its links, the links pointing at it (bus/pci/devices,
+ * drivers/NAME, the group's devices/, the IOMMU unit's devices/, the PF's virtfnN) and its IOMMU
+ * group's directory. The directories these links live in are created empty, so the result is an
+ * overlay meant to be merged into a tree that already has them (passd-sim does this when VFs are
+ * created).
+ */
+int simtree_write_functions(const struct sim_host *h, struct sim_dev *const *devs, size_t n,
+			    const char *outdir, FILE *errf)
+{
+	struct writer w = { .h = h, .out_fd = -1, .sys_fd = -1 };
+	mode_t old_umask;
+	char buf[4096], unit[32];
+	int r = 0;
+
+	if (mkdir(outdir, MODE_DIR) < 0 && errno != EEXIST) {
+		r = -errno;
+		fprintf(errf, "cannot create '%s': %s\n", outdir, strerror(-r));
+		return r;
+	}
+	w.out_fd = open(outdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (w.out_fd < 0) {
+		r = -errno;
+		fprintf(errf, "cannot open '%s': %s\n", outdir, strerror(-r));
+		return r;
+	}
+	old_umask = umask(0);
+	w.sys_fd = opendir_at(&w, w.out_fd, "sys", true);
+	if (w.sys_fd < 0)
+		r = w.sys_fd;
+	if (r >= 0)
+		r = mkdirs(&w, w.sys_fd, "bus/pci/devices");
+	for (size_t i = 0; i < n && r >= 0; i++) {
+		const struct sim_dev *d = devs[i];
+
+		r = mkdirs(&w, w.sys_fd, d->path);
+		if (r >= 0 && d->physfn)
+			r = mkdirs(&w, w.sys_fd, d->physfn->path);
+		if (r >= 0 && d->driver) {
+			snprintf(buf, sizeof(buf), "bus/pci/drivers/%s", d->driver);
+			r = mkdirs(&w, w.sys_fd, buf);
+		}
+		if (r >= 0 && d->group >= 0)
+			r = write_group(&w, d->group);
+		if (r >= 0 && h->iommu) {
+			snprintf(buf, sizeof(buf), "devices/virtual/iommu/%s/devices",
+				 iommu_unit(h, d->root, unit, sizeof(unit)));
+			r = mkdirs(&w, w.sys_fd, buf);
+		}
+		if (r >= 0)
+			r = write_dev(&w, d);
+	}
+	umask(old_umask);
+	if (w.sys_fd >= 0)
+		close(w.sys_fd);
+	close(w.out_fd);
+	if (r < 0)
+		fprintf(errf, "cannot write functions in '%s': %s: %s\n", outdir, w.failed,
 			strerror(-r));
 	return r;
 }

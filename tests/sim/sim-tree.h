@@ -7,6 +7,7 @@
  */
 #pragma once
 
+#include <stdint.h>
 #include <stdio.h>
 
 #include "sim-profile.h"
@@ -19,3 +20,24 @@ int simtree_write(const struct sim_host *h, const char *outdir, FILE *errf);
 
 /* Write the ground truth of @h to @f in the format of tests/fixtures/real/truth.sh. */
 int simtree_write_truth(const struct sim_host *h, FILE *f);
+
+/*
+ * Write only the functions @devs (endpoints such as VFs: nothing below them) and the links that
+ * point at them into @outdir/sys, with their IOMMU groups; the directories holding those links are
+ * created empty. The result is an overlay for a tree that has the rest (passd-sim merges it when
+ * it creates VFs). Returns 0, or a negative errno after printing what failed to @errf.
+ */
+int simtree_write_functions(const struct sim_host *h, struct sim_dev *const *devs, size_t n,
+			    const char *outdir, FILE *errf);
+
+/* The config attribute of @d (pci_read_config()): fills @cfg, returns its size (4096 or 256). */
+size_t simtree_config(const struct sim_dev *d, uint8_t cfg[4096]);
+
+/* The uevent attribute of @d (DRIVER= when bound, then pci_uevent()); returns its length. */
+int simtree_uevent(const struct sim_dev *d, char *buf, size_t size);
+
+/*
+ * The target of a symlink in @link_dir pointing at @target (both relative to sys/) spelled as
+ * kernfs spells it ("../../../bus/pci/drivers/NAME"). Returns 0 or -ENAMETOOLONG.
+ */
+int simtree_rel_target(const char *link_dir, const char *target, char *buf, size_t size);
