@@ -1,0 +1,1650 @@
+/*
+ * passd-sim.c - the live simulated kernel: passd-sim [OPTIONS] PROFILE MOUNTPOINT
+ *
+ * Serves a profile's tree (exactly what passd-simgen writes: sim-tree.c builds it, in a scratch
+ * directory that is read back into memory and deleted) as a FUSE filesystem with sys/, proc/ and
+ * dev/ under MOUNTPOINT, and answers writes as Linux 6.1 does: driver_override, drivers_probe,
+ * drivers/NAME/{bind,unbind,new_id,remove_id}, sriov_numvfs, remove, rescan, reset. Each kernel
+ * reaction is a named function below (sim_bind, sim_unbind, sim_probe, sim_override,
+ * sim_sriov_set, sim_remove, sim_rescan, sim_reset) citing the kernel code it follows.
+ * MOUNTPOINT/sim/ holds the control files: faults (rules, see README.md) and stats.
+ *
+ * FUSE runs multithreaded; one mutex guards the whole model, and an injected delay sleeps
+ * outside it, so a hung write never blocks another request.
+ *
+ * This program models the kernel on its own and never includes anything from daemon/.
+ */
+#define FUSE_USE_VERSION 35
+#include <config.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <fuse.h>
+#include <ftw.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "sim-fault.h"
+#include "sim-profile.h"
+#include "sim-tree.h"
+#include "sim-vfs.h"
+
+#ifndef SIM_PROFILEDIR
+#define SIM_PROFILEDIR "tests/sim/profiles"
+#endif
+
+#define VFIO_MAJOR 243 /* dynamic on a real host; anything but misc (10) */
+
+/* One PCI function of the model. */
+struct mdev {
+	struct sim_dev *d; /* d->driver and d->override are the live state */
+	bool owned;	   /* a VF created at run time (else the profile owns d) */
+	bool present;	   /* false after remove, until rescan */
+	char *native;	   /* what probing binds without an override (its static ID table) */
+	struct vnode *dir;
+	char linked[64]; /* the driver whose drivers/NAME/ADDR link exists */
+};
+
+struct dynid {
+	char driver[64];
+	unsigned vendor, device;
+};
+
+/* A node taken out of the tree by remove, put back by rescan. */
+struct stashed {
+	struct vnode *node, *parent;
+};
+
+struct sim {
+	pthread_mutex_t lock;
+	struct sim_host *h;
+	char *scratch; /* a private directory for sim-tree.c's output */
+	bool viable_node; /* --dev-vfio=viable */
+
+	struct vnode *root, *sys, *pci_devices, *drivers, *groups, *vfio_dir;
+	struct vnode *drivers_probe, *bus_rescan, *faults_node, *stats_node;
+
+	struct mdev **devs; /* sorted by address; removed ones included */
+	size_t n_devs, alloc_devs;
+	struct dynid *dynids;
+	size_t n_dynids;
+	struct stashed *stash;
+	size_t n_stash, alloc_stash;
+
+	struct sim_faults faults;
+	uint64_t delay_ms;
+	unsigned long writes[SIM_OP_MAX];
+	unsigned long faults_fired;
+};
+
+static struct sim *the_sim; /* for the FUSE callbacks */
+
+/* ---- helpers ------------------------------------------------------------------------------ */
+
+static void mdev_free(struct mdev *m)
+{
+	if (!m)
+		return;
+	if (m->owned)
+		simprof_dev_free(m->d);
+	free(m->native);
+	free(m);
+}
+
+static size_t mdev_pos(const struct sim *s, const char *name, bool *found)
+{
+	size_t lo = 0, hi = s->n_devs;
+
+	*found = false;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(s->devs[mid]->d->name, name);
+
+		if (c == 0) {
+			*found = true;
+			return mid;
+		}
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* bus_find_device_by_name(): sysfs_streq(), so one trailing newline is fine */
+static struct mdev *find_dev(const struct sim *s, const char *buf)
+{
+	char name[32];
+	size_t len = strcspn(buf, "\n");
+	bool found;
+	size_t i;
+
+	if (len >= sizeof(name) || (buf[len] == '\n' && buf[len + 1]))
+		return NULL;
+	memcpy(name, buf, len);
+	name[len] = '\0';
+	i = mdev_pos(s, name, &found);
+	if (!found || !s->devs[i]->present)
+		return NULL;
+	return s->devs[i];
+}
+
+static int mdev_insert(struct sim *s, struct mdev *m)
+{
+	bool found;
+	size_t i = mdev_pos(s, m->d->name, &found);
+
+	if (found)
+		return -EEXIST;
+	if (s->n_devs == s->alloc_devs) {
+		size_t na = s->alloc_devs ? s->alloc_devs * 2 : 64;
+		struct mdev **v = realloc(s->devs, na * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		s->devs = v;
+		s->alloc_devs = na;
+	}
+	memmove(s->devs + i + 1, s->devs + i, (s->n_devs - i) * sizeof(*s->devs));
+	s->devs[i] = m;
+	s->n_devs++;
+	return 0;
+}
+
+static void mdev_drop(struct sim *s, struct mdev *m)
+{
+	bool found;
+	size_t i = mdev_pos(s, m->d->name, &found);
+
+	if (found) {
+		memmove(s->devs + i, s->devs + i + 1, (s->n_devs - i - 1) * sizeof(*s->devs));
+		s->n_devs--;
+	}
+	mdev_free(m);
+}
+
+static int stash_push(struct sim *s, struct vnode *node, struct vnode *parent)
+{
+	if (s->n_stash == s->alloc_stash) {
+		size_t na = s->alloc_stash ? s->alloc_stash * 2 : 64;
+		struct stashed *v = realloc(s->stash, na * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		s->stash = v;
+		s->alloc_stash = na;
+	}
+	s->stash[s->n_stash++] = (struct stashed){ node, parent };
+	return 0;
+}
+
+static int put_printf(struct vnode *dir, const char *name, const char *fmt, ...) _printf_(3, 4);
+static int put_printf(struct vnode *dir, const char *name, const char *fmt, ...)
+{
+	struct vnode *n = vnode_child(dir, name);
+	char buf[256];
+	va_list ap;
+	int len;
+
+	if (!n)
+		return 0; /* the attribute does not exist on this function */
+	va_start(ap, fmt);
+	len = vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (len < 0 || (size_t)len >= sizeof(buf))
+		return -ENAMETOOLONG;
+	return vnode_set_data(n, buf, (size_t)len);
+}
+
+/* A link in sys/@link_dir named @name to sys/@target, spelled as kernfs does. */
+static int put_link(struct sim *s, const char *link_dir, const char *name, const char *target)
+{
+	struct vnode *dir = vnode_lookup(s->sys, link_dir);
+	char rel[4096];
+	int r;
+
+	if (!dir)
+		return -ENOENT;
+	r = simtree_rel_target(link_dir, target, rel, sizeof(rel));
+	if (r < 0)
+		return r;
+	return vnode_put_link(dir, name, rel) ? 0 : -ENOMEM;
+}
+
+/* kstrtoul()/kstrtou16() with base 0: one trailing newline allowed */
+static int kstrtoul(const char *buf, unsigned long max, unsigned long *ret)
+{
+	char *end;
+	unsigned long v;
+
+	if (!*buf || *buf == '-' || *buf == '+' || *buf == ' ')
+		return -EINVAL;
+	errno = 0;
+	v = strtoul(buf, &end, 0);
+	if (errno || end == buf)
+		return -EINVAL;
+	if (*end == '\n')
+		end++;
+	if (*end || v > max)
+		return -EINVAL;
+	*ret = v;
+	return 0;
+}
+
+/* kstrtobool() */
+static int kstrtobool(const char *s, bool *ret)
+{
+	switch (s[0]) {
+	case 'y': case 'Y': case 't': case 'T': case '1':
+		*ret = true;
+		return 0;
+	case 'n': case 'N': case 'f': case 'F': case '0':
+		*ret = false;
+		return 0;
+	case 'o': case 'O':
+		if (s[1] == 'n' || s[1] == 'N') {
+			*ret = true;
+			return 0;
+		}
+		if (s[1] == 'f' || s[1] == 'F') {
+			*ret = false;
+			return 0;
+		}
+		break;
+	default:
+		break;
+	}
+	return -EINVAL;
+}
+
+/* ---- the state shown in the tree ------------------------------------------------------------ */
+
+/*
+ * /dev/vfio/N exists while a member of group N is bound to vfio-pci: vfio_pci_probe() ->
+ * vfio_register_group_dev() creates the group's char device for the first one, whatever the
+ * other members do (viability is only checked on VFIO_GROUP_GET_STATUS/open; vmlab's
+ * vfio-bind.sh section 3 shows it on 6.1). With --dev-vfio=viable it exists only while the group
+ * is also viable: every endpoint on vfio-pci or driverless, bridges on pcieport or driverless.
+ */
+static int update_vfio(struct sim *s, int group)
+{
+	bool any_vfio = false, viable = true;
+	char name[16];
+	struct vnode *n;
+
+	if (group < 0)
+		return 0;
+	for (size_t i = 0; i < s->n_devs; i++) {
+		const struct sim_dev *d = s->devs[i]->d;
+
+		if (!s->devs[i]->present || d->group != group || !d->driver)
+			continue;
+		if (streq(d->driver, "vfio-pci"))
+			any_vfio = true;
+		else if (!(d->bridge && streq(d->driver, "pcieport")))
+			viable = false;
+	}
+	snprintf(name, sizeof(name), "%d", group);
+	n = vnode_child(s->vfio_dir, name);
+	if (any_vfio && (viable || !s->viable_node)) {
+		if (n)
+			return 0;
+		n = vnode_new(name, VNODE_CHR, 0600);
+		if (!n)
+			return -ENOMEM;
+		n->rdev = makedev(VFIO_MAJOR, (unsigned)group);
+		if (vnode_add(s->vfio_dir, n) < 0) {
+			vnode_free(n);
+			return -ENOMEM;
+		}
+	} else if (n) {
+		vnode_remove(n);
+	}
+	return 0;
+}
+
+/* Rewrite what depends on the binding: enable, uevent, config, driver_override. */
+static int refresh_attrs(struct mdev *m)
+{
+	const struct sim_dev *d = m->d;
+	char buf[4096];
+	uint8_t cfg[4096];
+	struct vnode *n;
+	int len, r;
+
+	r = put_printf(m->dir, "enable", "%u\n", d->driver ? 1u : 0u);
+	if (r >= 0)
+		r = put_printf(m->dir, "driver_override", "%s\n",
+			       d->override ? d->override : "(null)");
+	if (r < 0)
+		return r;
+	len = simtree_uevent(d, buf, sizeof(buf));
+	if (len < 0)
+		return len;
+	n = vnode_child(m->dir, "uevent");
+	if (n && vnode_set_data(n, buf, (size_t)len) < 0)
+		return -ENOMEM;
+	n = vnode_child(m->dir, "config");
+	if (n) {
+		size_t sz = simtree_config(d, cfg);
+
+		if (vnode_set_data(n, cfg, sz) < 0)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+/*
+ * Bind @m to @drv or unbind it (NULL): the driver core's driver_sysfs_add()/remove() make the
+ * device's "driver" link and the driver's ADDR link.
+ */
+static int set_driver(struct sim *s, struct mdev *m, const char *drv)
+{
+	struct sim_dev *d = m->d;
+	char *nd = NULL;
+	char path[128];
+	int r;
+
+	if (drv) {
+		nd = strdup(drv);
+		if (!nd)
+			return -ENOMEM;
+	}
+	free(d->driver);
+	d->driver = nd;
+	if (m->linked[0]) {
+		struct vnode *dd = vnode_child(s->drivers, m->linked);
+
+		if (dd)
+			vnode_remove(vnode_child(dd, d->name));
+		m->linked[0] = '\0';
+	}
+	vnode_remove(vnode_child(m->dir, "driver"));
+	if (drv) {
+		snprintf(path, sizeof(path), "bus/pci/drivers/%s", drv);
+		if (!vnode_mkdirs(s->sys, path))
+			return -ENOMEM;
+		r = put_link(s, d->path, "driver", path);
+		if (r >= 0)
+			r = put_link(s, path, d->name, d->path);
+		if (r < 0)
+			return r;
+		snprintf(m->linked, sizeof(m->linked), "%s", drv);
+	}
+	r = refresh_attrs(m);
+	if (r >= 0)
+		r = update_vfio(s, d->group);
+	return r;
+}
+
+/* ---- matching and probing ------------------------------------------------------------------- */
+
+static bool has_dynid(const struct sim *s, const char *drv, unsigned vendor, unsigned device)
+{
+	for (size_t i = 0; i < s->n_dynids; i++)
+		if (streq(s->dynids[i].driver, drv) && s->dynids[i].vendor == vendor &&
+		    s->dynids[i].device == device)
+			return true;
+	return false;
+}
+
+static bool driver_exists(const struct sim *s, const char *drv)
+{
+	struct vnode *n = vnode_child(s->drivers, drv);
+
+	return n && n->type == VNODE_DIR;
+}
+
+/*
+ * pci_match_device() (drivers/pci/pci-driver.c): with driver_override set, only that driver
+ * matches (and it matches whatever its ID table says); otherwise the dynamic IDs (new_id), then
+ * the static table, which the model reduces to "the function's native driver".
+ */
+static bool driver_matches(const struct sim *s, const struct mdev *m, const char *drv)
+{
+	const struct sim_dev *d = m->d;
+
+	if (d->override)
+		return streq(d->override, drv);
+	if (has_dynid(s, drv, d->vendor, d->device))
+		return true;
+	return m->native && streq(m->native, drv);
+}
+
+/*
+ * The driver's probe(). vfio_pci_probe() refuses what is not a type 0 header (bridges) and,
+ * through vfio_iommu_group_get(), a function without an IOMMU group: -EINVAL, which the driver
+ * core only logs ("probe of ADDR failed with error -22"). Returns 0 or a positive errno.
+ */
+static int driver_probe(struct sim *s, struct mdev *m, const char *drv)
+{
+	if (streq(drv, "vfio-pci") && (m->d->group < 0 || m->d->bridge))
+		return EINVAL;
+	return -set_driver(s, m, drv);
+}
+
+/* The driver device_attach() would try first for @m, NULL for none. */
+static const char *probe_candidate(const struct sim *s, const struct mdev *m)
+{
+	const struct sim_dev *d = m->d;
+
+	if (d->override)
+		return driver_exists(s, d->override) ? d->override : NULL;
+	if (m->native && driver_exists(s, m->native))
+		return m->native;
+	for (size_t i = 0; i < s->n_dynids; i++)
+		if (s->dynids[i].vendor == d->vendor && s->dynids[i].device == d->device)
+			return s->dynids[i].driver;
+	return NULL;
+}
+
+/*
+ * device_attach() for an unbound function: the first driver that matches and probes wins;
+ * probe failures are only logged. Returns 0 or a negative errno of the model itself.
+ */
+static int attach(struct sim *s, struct mdev *m)
+{
+	const char *drv;
+	int r;
+
+	if (m->d->driver)
+		return 0;
+	drv = probe_candidate(s, m);
+	if (!drv)
+		return 0;
+	r = driver_probe(s, m, drv);
+	if (r == 0 || m->d->override)
+		return r < 0 ? r : 0;
+	/* a failed native probe leaves the dynamic IDs to try */
+	for (size_t i = 0; i < s->n_dynids; i++)
+		if (s->dynids[i].vendor == m->d->vendor && s->dynids[i].device == m->d->device &&
+		    driver_probe(s, m, s->dynids[i].driver) == 0)
+			break;
+	return 0;
+}
+
+/* ---- kernel behaviour ------------------------------------------------------------------------ */
+
+/*
+ * drivers_probe_store() (drivers/base/bus.c): -ENODEV for an unknown address; otherwise
+ * bus_rescan_devices_helper() attaches an unbound device and the write succeeds even when no
+ * driver took it (the no-IOMMU case in vmlab/REPORT.md).
+ */
+static int sim_probe(struct sim *s, struct mdev *m)
+{
+	if (!m)
+		return -ENODEV;
+	return attach(s, m);
+}
+
+/*
+ * bind_store() (drivers/base/bus.c): -ENODEV unless the device exists and the driver matches it
+ * (driver_override included); device_driver_attach() gives -EBUSY when it is bound already and
+ * the probe's own error otherwise.
+ */
+static int sim_bind(struct sim *s, const char *drv, struct mdev *m)
+{
+	int r;
+
+	if (!m || !driver_matches(s, m, drv))
+		return -ENODEV;
+	if (m->d->driver)
+		return -EBUSY;
+	r = driver_probe(s, m, drv);
+	return r > 0 ? -r : r;
+}
+
+static int sim_sriov_disable(struct sim *s, struct mdev *pf);
+
+/*
+ * unbind_store() (drivers/base/bus.c): -ENODEV unless the device is bound to this driver. A PF
+ * driver's remove() disables SR-IOV first (ice, mlx5, igb, vfio-pci all do), so the VFs go.
+ */
+static int sim_unbind(struct sim *s, const char *drv, struct mdev *m)
+{
+	int r;
+
+	if (!m || !m->d->driver || !streq(m->d->driver, drv))
+		return -ENODEV;
+	if (m->d->is_pf && m->d->num_vfs > 0) {
+		r = sim_sriov_disable(s, m);
+		if (r < 0)
+			return r;
+	}
+	return set_driver(s, m, NULL);
+}
+
+/*
+ * driver_override_store() -> driver_set_override() (drivers/base/driver.c): -EINVAL from
+ * PAGE_SIZE - 1 bytes on, the value ends at the first newline, an empty value clears. No
+ * check that the driver exists, and no probe.
+ */
+static int sim_override(struct sim *s, struct mdev *m, const char *buf, size_t size)
+{
+	size_t len = strcspn(buf, "\n");
+	char *v = NULL;
+
+	(void)s;
+	if (size >= 4095)
+		return -EINVAL;
+	if (len > 0) {
+		v = strndup(buf, len);
+		if (!v)
+			return -ENOMEM;
+	}
+	free(m->d->override);
+	m->d->override = v;
+	return refresh_attrs(m);
+}
+
+static int lowest_free_group(const struct sim *s)
+{
+	_cleanup_free_ bool *used = NULL;
+	int max = -1;
+
+	for (size_t i = 0; i < s->n_devs; i++)
+		if (s->devs[i]->d->group > max)
+			max = s->devs[i]->d->group;
+	for (size_t i = 0; i < s->groups->n_kids; i++) {
+		int g = atoi(s->groups->kids[i]->name);
+
+		if (g > max)
+			max = g;
+	}
+	used = calloc((size_t)max + 2, sizeof(*used));
+	if (!used)
+		return -ENOMEM;
+	for (size_t i = 0; i < s->n_devs; i++)
+		if (s->devs[i]->d->group >= 0)
+			used[s->devs[i]->d->group] = true;
+	for (size_t i = 0; i < s->groups->n_kids; i++)
+		used[atoi(s->groups->kids[i]->name)] = true;
+	for (int g = 0;; g++)
+		if (!used[g])
+			return g;
+}
+
+static int rm_one(const char *p, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(p) < 0 ? -1 : 0;
+}
+
+static int rm_tree(const char *path)
+{
+	return nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS) < 0 ? -errno : 0;
+}
+
+/* Put sim-tree.c's functions written under @dir (an overlay of sys/) into the tree. */
+static int import_overlay(struct sim *s, const char *dir)
+{
+	char sys[4096];
+	_cleanup_close_ int fd = -1;
+
+	snprintf(sys, sizeof(sys), "%s/sys", dir);
+	fd = open(sys, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	return vnode_import(s->sys, fd);
+}
+
+/*
+ * sriov_enable() -> pci_iov_add_virtfn() (drivers/pci/iov.c): each VF next to its PF, in a new
+ * IOMMU group (iommu_group_alloc() takes the lowest free ID), bound to the VF driver when
+ * sriov_drivers_autoprobe is 1.
+ */
+static int sim_sriov_enable(struct sim *s, struct mdev *pfm, unsigned n)
+{
+	struct sim_dev *pf = pfm->d;
+	_cleanup_free_ struct sim_dev **vfs = calloc(n, sizeof(*vfs));
+	_cleanup_free_ char *dir = NULL;
+	size_t made = 0;
+	int r = 0;
+
+	if (!vfs)
+		return -ENOMEM;
+	if (asprintf(&dir, "%s/vfs", s->scratch) < 0)
+		return -ENOMEM;
+	for (unsigned k = 0; k < n; k++) {
+		struct sim_dev *vf = simprof_vf_new(pf, k);
+		const char *base = pf->parent ? pf->parent->path : pf->root->path;
+		struct mdev *m;
+		bool found;
+
+		if (!vf) {
+			r = -ENOMEM;
+			break;
+		}
+		if (!pf->autoprobe) {
+			free(vf->driver);
+			vf->driver = NULL;
+		}
+		mdev_pos(s, vf->name, &found);
+		if (found || asprintf(&vf->path, "%s/%s", base, vf->name) < 0) {
+			simprof_dev_free(vf);
+			r = found ? -EBUSY : -ENOMEM;
+			break;
+		}
+		if (s->h->iommu) {
+			vf->group = lowest_free_group(s);
+			/* reserve it: the group dir appears only after the import */
+			for (size_t j = 0; j < made; j++)
+				if (vfs[j]->group >= vf->group)
+					vf->group = vfs[j]->group + 1;
+		}
+		m = calloc(1, sizeof(*m));
+		if (!m) {
+			simprof_dev_free(vf);
+			r = -ENOMEM;
+			break;
+		}
+		m->d = vf;
+		m->owned = true;
+		m->present = true;
+		if (pf->vf_driver && !(m->native = strdup(pf->vf_driver))) {
+			mdev_free(m);
+			r = -ENOMEM;
+			break;
+		}
+		vfs[made++] = vf;
+		r = mdev_insert(s, m);
+		if (r < 0) {
+			mdev_free(m);
+			made--;
+			break;
+		}
+	}
+	if (r >= 0)
+		r = simtree_write_functions(s->h, vfs, made, dir, stderr);
+	if (r >= 0)
+		r = import_overlay(s, dir);
+	(void)rm_tree(dir); /* scratch: a leftover is harmless */
+	for (size_t j = 0; j < made; j++) {
+		bool found;
+		struct mdev *m = s->devs[mdev_pos(s, vfs[j]->name, &found)];
+
+		m->dir = vnode_lookup(s->sys, vfs[j]->path);
+		if (m->dir)
+			m->dir->owner = m;
+		if (vfs[j]->driver)
+			snprintf(m->linked, sizeof(m->linked), "%s", vfs[j]->driver);
+		if (!m->dir && r >= 0)
+			r = -EIO;
+	}
+	pf->num_vfs = (unsigned)made;
+	(void)put_printf(pfm->dir, "sriov_numvfs", "%u\n", pf->num_vfs);
+	for (size_t j = 0; j < made && r >= 0; j++)
+		r = update_vfio(s, vfs[j]->group);
+	return r;
+}
+
+/* Drop every link below @n (whose path is @path) pointing into one of @prefixes. */
+static int sweep_links(struct sim *s, struct vnode *n, char *path, size_t plen,
+		       char *const *prefixes, size_t n_prefixes, bool stash)
+{
+	for (size_t i = n->n_kids; i-- > 0;) {
+		struct vnode *k = n->kids[i];
+		size_t kl = strlen(k->name), np = plen ? plen + 1 : 0;
+		int r;
+
+		if (np + kl + 2 >= 4096)
+			continue;
+		if (plen)
+			path[plen] = '/';
+		memcpy(path + np, k->name, kl + 1);
+		if (k->type == VNODE_DIR) {
+			r = sweep_links(s, k, path, np + kl, prefixes, n_prefixes, stash);
+			if (r < 0)
+				return r;
+		} else if (k->type == VNODE_LINK) {
+			/* resolve ".." against the link's directory */
+			char abs[8192];
+			size_t al = plen;
+			const char *t = k->data;
+
+			memcpy(abs, path, plen);
+			abs[al] = '\0';
+			while (strncmp(t, "../", 3) == 0) {
+				char *sl = strrchr(abs, '/');
+
+				al = sl ? (size_t)(sl - abs) : 0;
+				abs[al] = '\0';
+				t += 3;
+			}
+			snprintf(abs + al, sizeof(abs) - al, "%s%s", al ? "/" : "", t);
+			for (size_t p = 0; p < n_prefixes; p++) {
+				size_t pl = strlen(prefixes[p]);
+
+				if (strncmp(abs, prefixes[p], pl) != 0 ||
+				    (abs[pl] != '\0' && abs[pl] != '/'))
+					continue;
+				/* driver links are remade from the state on rescan */
+				if (stash && !(n->parent && n->parent == s->drivers)) {
+					vnode_detach(k);
+					k->parent = NULL;
+					r = stash_push(s, k, n);
+					if (r < 0)
+						return r;
+				} else {
+					vnode_remove(k);
+				}
+				break;
+			}
+		}
+		path[plen] = '\0';
+	}
+	return 0;
+}
+
+/*
+ * Take @devs out of the tree: their directories and every link pointing into them. With
+ * @stash (remove) they are kept for rescan; without (VFs going away) they are freed.
+ */
+static int unplug(struct sim *s, struct mdev **devs, size_t n, bool stash)
+{
+	_cleanup_free_ char **prefixes = calloc(n + 1, sizeof(*prefixes));
+	char path[4096] = "";
+	int r;
+
+	if (!prefixes)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++)
+		prefixes[i] = devs[i]->d->path;
+	r = sweep_links(s, s->sys, path, 0, prefixes, n, stash);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < n; i++) {
+		struct mdev *m = devs[i];
+		struct vnode *parent = m->dir ? m->dir->parent : NULL;
+
+		m->present = false;
+		m->linked[0] = '\0';
+		if (!m->dir || !parent)
+			continue; /* inside an ancestor's subtree, which goes as a whole */
+		vnode_detach(m->dir);
+		if (stash) {
+			r = stash_push(s, m->dir, parent);
+			if (r < 0)
+				return r;
+		} else {
+			vnode_free(m->dir);
+			m->dir = NULL;
+		}
+	}
+	/* a group with no device left is released (iommu_group_release()) */
+	for (size_t i = 0; i < n; i++) {
+		char name[16];
+		struct vnode *g, *gd;
+
+		if (devs[i]->d->group < 0)
+			continue;
+		snprintf(name, sizeof(name), "%d", devs[i]->d->group);
+		g = vnode_child(s->groups, name);
+		gd = vnode_child(g, "devices");
+		if (!g || (gd && gd->n_kids > 0))
+			continue;
+		vnode_detach(g);
+		if (stash) {
+			r = stash_push(s, g, s->groups);
+			if (r < 0)
+				return r;
+		} else {
+			vnode_free(g);
+		}
+	}
+	for (size_t i = 0; i < n; i++) {
+		r = update_vfio(s, devs[i]->d->group);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* sriov_disable() -> pci_iov_remove_virtfn(): the VFs, their links and their groups go. */
+static int sim_sriov_disable(struct sim *s, struct mdev *pfm)
+{
+	_cleanup_free_ struct mdev **vfs = calloc(s->n_devs + 1, sizeof(*vfs));
+	size_t n = 0;
+	int r;
+
+	if (!vfs)
+		return -ENOMEM;
+	for (size_t i = 0; i < s->n_devs; i++)
+		if (s->devs[i]->d->physfn == pfm->d && s->devs[i]->present)
+			vfs[n++] = s->devs[i];
+	/* one sweep for all; VF directories are siblings of the PF, never nested */
+	r = unplug(s, vfs, n, false);
+	for (size_t i = 0; i < n; i++)
+		mdev_drop(s, vfs[i]);
+	pfm->d->num_vfs = 0;
+	(void)put_printf(pfm->dir, "sriov_numvfs", "%u\n", 0u);
+	return r;
+}
+
+/*
+ * sriov_numvfs_store() (drivers/pci/pci-sysfs.c, 6.1): -EINVAL for a bad number, -ERANGE above
+ * TotalVFs, success when unchanged, -ENOENT without a driver or one without sriov_configure
+ * (vfio-pci's needs enable_sriov=1, off by default), -EBUSY from non-zero to another non-zero.
+ */
+static int sim_sriov_set(struct sim *s, struct mdev *m, const char *buf)
+{
+	struct sim_dev *d = m->d;
+	unsigned long n;
+
+	if (kstrtoul(buf, 0xffff, &n) < 0)
+		return -EINVAL;
+	if (n > d->total_vfs)
+		return -ERANGE;
+	if (n == d->num_vfs)
+		return 0;
+	if (!d->driver || streq(d->driver, "vfio-pci"))
+		return -ENOENT;
+	if (n == 0)
+		return sim_sriov_disable(s, m);
+	if (d->num_vfs)
+		return -EBUSY;
+	return sim_sriov_enable(s, m, (unsigned)n);
+}
+
+static bool below(const struct sim_dev *d, const char *path)
+{
+	size_t l = strlen(path);
+
+	return strncmp(d->path, path, l) == 0 && (d->path[l] == '\0' || d->path[l] == '/');
+}
+
+/*
+ * remove_store() (drivers/pci/pci-sysfs.c): kstrtoul, and a non-zero value removes the function
+ * and everything below it (pci_stop_and_remove_bus_device_locked()); drivers are unbound first,
+ * so a PF's VFs go. Kept aside for rescan.
+ */
+static int sim_remove(struct sim *s, struct mdev *m)
+{
+	_cleanup_free_ struct mdev **gone = calloc(s->n_devs + 1, sizeof(*gone));
+	char *path = m->d->path;
+	size_t n = 0;
+	int r;
+
+	if (!gone)
+		return -ENOMEM;
+	for (size_t i = 0; i < s->n_devs; i++) {
+		struct mdev *x = s->devs[i];
+
+		if (x->present && below(x->d, path) && x->d->is_pf && x->d->num_vfs > 0) {
+			r = sim_sriov_disable(s, x);
+			if (r < 0)
+				return r;
+		}
+	}
+	for (size_t i = 0; i < s->n_devs; i++)
+		if (s->devs[i]->present && below(s->devs[i]->d, path))
+			gone[n++] = s->devs[i];
+	r = unplug(s, gone, n, true);
+	return r;
+}
+
+/*
+ * rescan_store() (drivers/pci/pci-sysfs.c) -> pci_rescan_bus(): removed functions come back as
+ * new devices: driver_override is gone (pdev is new), their native driver probes them.
+ */
+static int sim_rescan(struct sim *s)
+{
+	int r = 0;
+
+	for (size_t i = 0; i < s->n_stash; i++)
+		(void)vnode_add(s->stash[i].parent, s->stash[i].node);
+	s->n_stash = 0;
+	for (size_t i = 0; i < s->n_devs && r >= 0; i++) {
+		struct mdev *m = s->devs[i];
+
+		if (m->present)
+			continue;
+		m->present = true;
+		free(m->d->override);
+		m->d->override = NULL;
+		r = set_driver(s, m, NULL);
+		if (r >= 0)
+			r = attach(s, m);
+	}
+	return r;
+}
+
+/*
+ * reset_store() (drivers/pci/pci-sysfs.c): kstrtoul, only 1, then pci_reset_function(). The
+ * file only exists when a reset method does, so the model's reset succeeds.
+ */
+static int sim_reset(struct sim *s, struct mdev *m, const char *buf)
+{
+	unsigned long v;
+
+	(void)s;
+	(void)m;
+	if (kstrtoul(buf, ~0ul, &v) < 0 || v != 1)
+		return -EINVAL;
+	return 0;
+}
+
+/*
+ * new_id_store() (drivers/pci/pci-driver.c): "VVVV DDDD [SV SD CLASS MASK [DATA]]", -EINVAL with
+ * fewer than two fields, -EEXIST when the driver already matches that ID; then
+ * pci_add_dynid() -> driver_attach() binds EVERY unbound matching device, which is why passd
+ * must never use it. remove_id_store(): -ENODEV when the ID is not there.
+ */
+static int sim_new_id(struct sim *s, const char *drv, const char *buf, bool remove)
+{
+	unsigned v, dv, sv, sd, cls, mask;
+	unsigned long data;
+	int fields = sscanf(buf, "%x %x %x %x %x %x %lx", &v, &dv, &sv, &sd, &cls, &mask, &data);
+
+	if (fields < 2)
+		return -EINVAL;
+	if (remove) {
+		for (size_t i = 0; i < s->n_dynids; i++)
+			if (streq(s->dynids[i].driver, drv) && s->dynids[i].vendor == v &&
+			    s->dynids[i].device == dv) {
+				memmove(s->dynids + i, s->dynids + i + 1,
+					(s->n_dynids - i - 1) * sizeof(*s->dynids));
+				s->n_dynids--;
+				return 0;
+			}
+		return -ENODEV;
+	}
+	if (fields != 7) {
+		if (has_dynid(s, drv, v, dv))
+			return -EEXIST;
+		for (size_t i = 0; i < s->n_devs; i++)
+			if (s->devs[i]->native && streq(s->devs[i]->native, drv) &&
+			    s->devs[i]->d->vendor == v && s->devs[i]->d->device == dv)
+				return -EEXIST;
+	}
+	{
+		struct dynid *nv = realloc(s->dynids, (s->n_dynids + 1) * sizeof(*nv));
+
+		if (!nv)
+			return -ENOMEM;
+		s->dynids = nv;
+		s->dynids[s->n_dynids] = (struct dynid){ .vendor = v, .device = dv };
+		snprintf(s->dynids[s->n_dynids].driver, sizeof(s->dynids[0].driver), "%s", drv);
+		s->n_dynids++;
+	}
+	for (size_t i = 0; i < s->n_devs; i++) {
+		struct mdev *m = s->devs[i];
+
+		if (m->present && !m->d->driver && m->d->vendor == v && m->d->device == dv &&
+		    driver_matches(s, m, drv))
+			(void)driver_probe(s, m, drv); /* failures are only logged */
+	}
+	return 0;
+}
+
+/* ---- writes: classification, faults, dispatch ------------------------------------------------ */
+
+struct req {
+	enum sim_op op;
+	struct vnode *node;
+	struct mdev *m;	    /* the function concerned, NULL when none or unknown */
+	const char *driver; /* the driver concerned, NULL when none */
+	bool addr_arg;	    /* the payload names the function (bind, unbind, drivers_probe) */
+	bool control;	    /* sim/faults */
+};
+
+static void classify(struct sim *s, struct vnode *n, const char *buf, struct req *q)
+{
+	struct vnode *p = n->parent;
+
+	*q = (struct req){ .op = SIM_OP_OTHER, .node = n };
+	if (n == s->faults_node) {
+		q->control = true;
+	} else if (n == s->drivers_probe) {
+		q->op = SIM_OP_PROBE;
+		q->addr_arg = true;
+	} else if (n == s->bus_rescan || streq(n->name, "rescan")) {
+		q->op = SIM_OP_RESCAN;
+	} else if (p && p->parent == s->drivers) {
+		q->driver = p->name;
+		if (streq(n->name, "bind") || streq(n->name, "unbind")) {
+			q->op = streq(n->name, "bind") ? SIM_OP_BIND : SIM_OP_UNBIND;
+			q->addr_arg = true;
+		} else if (streq(n->name, "new_id")) {
+			q->op = SIM_OP_NEW_ID;
+		} else if (streq(n->name, "remove_id")) {
+			q->op = SIM_OP_REMOVE_ID;
+		}
+	} else if (p && p->owner) {
+		q->m = p->owner;
+		if (streq(n->name, "driver_override"))
+			q->op = SIM_OP_OVERRIDE;
+		else if (streq(n->name, "sriov_numvfs"))
+			q->op = SIM_OP_SRIOV;
+		else if (streq(n->name, "remove"))
+			q->op = SIM_OP_REMOVE;
+		else if (streq(n->name, "reset"))
+			q->op = SIM_OP_RESET;
+	}
+	if (q->addr_arg)
+		q->m = find_dev(s, buf);
+	if (q->m && !q->driver) {
+		if (q->op == SIM_OP_PROBE)
+			q->driver = q->m->d->driver ? NULL : probe_candidate(s, q->m);
+		else if (q->op == SIM_OP_OVERRIDE)
+			q->driver = NULL;
+		else
+			q->driver = q->m->d->driver;
+	}
+}
+
+static int dispatch(struct sim *s, const struct req *q, const char *buf, size_t size)
+{
+	struct mdev *m = q->m;
+
+	switch (q->op) {
+	case SIM_OP_PROBE:
+		return sim_probe(s, m);
+	case SIM_OP_BIND:
+		return sim_bind(s, q->driver, m);
+	case SIM_OP_UNBIND:
+		return sim_unbind(s, q->driver, m);
+	case SIM_OP_OVERRIDE:
+		return sim_override(s, m, buf, size);
+	case SIM_OP_SRIOV:
+		return sim_sriov_set(s, m, buf);
+	case SIM_OP_REMOVE: {
+		unsigned long v;
+
+		if (kstrtoul(buf, ~0ul, &v) < 0)
+			return -EINVAL;
+		return v ? sim_remove(s, m) : 0;
+	}
+	case SIM_OP_RESCAN: {
+		unsigned long v;
+
+		if (kstrtoul(buf, ~0ul, &v) < 0)
+			return -EINVAL;
+		return v ? sim_rescan(s) : 0;
+	}
+	case SIM_OP_RESET:
+		return sim_reset(s, m, buf);
+	case SIM_OP_NEW_ID:
+	case SIM_OP_REMOVE_ID:
+		return sim_new_id(s, q->driver, buf, q->op == SIM_OP_REMOVE_ID);
+	case SIM_OP_OTHER:
+		if (m && streq(q->node->name, "sriov_drivers_autoprobe")) {
+			bool b;
+
+			if (kstrtobool(buf, &b) < 0)
+				return -EINVAL;
+			m->d->autoprobe = b;
+			return put_printf(m->dir, "sriov_drivers_autoprobe", "%u\n", b ? 1u : 0u);
+		}
+		return 0; /* other writable attributes: accepted, not modelled */
+	case SIM_OP_ANY:
+	case SIM_OP_VANISH:
+	case SIM_OP_MAX:
+		break;
+	}
+	return -EINVAL;
+}
+
+static int control_write(struct sim *s, const char *buf)
+{
+	char err[256];
+	int r = simfault_parse(&s->faults, buf, err, sizeof(err));
+
+	if (r == -EINVAL)
+		fprintf(stderr, "passd-sim: faults: %s\n", err);
+	return r;
+}
+
+static int sim_write(struct sim *s, const char *path, const char *data, size_t size)
+{
+	_cleanup_free_ char *buf = strndup(data, size);
+	struct sim_fault f;
+	bool faulted = false;
+	struct req q;
+	struct vnode *n;
+	int r;
+
+	if (!buf)
+		return -ENOMEM;
+	pthread_mutex_lock(&s->lock);
+	n = vnode_lookup(s->root, path);
+	if (!n) {
+		r = -ENODEV; /* kernfs: the attribute went away while open */
+		goto out;
+	}
+	classify(s, n, buf, &q);
+	if (q.control) {
+		r = control_write(s, buf);
+		goto out;
+	}
+	s->writes[q.op]++;
+	if (q.m && simfault_vanish(&s->faults, q.m->d->name)) {
+		s->faults_fired++;
+		(void)sim_remove(s, q.m);
+		r = -ENODEV;
+		goto out;
+	}
+	faulted = simfault_match(&s->faults, q.op, q.m ? q.m->d->name : NULL, q.driver, &f);
+	if (faulted) {
+		s->faults_fired++;
+		if (f.hang_ms) {
+			struct timespec ts = { f.hang_ms / 1000, (long)(f.hang_ms % 1000) * 1000000 };
+
+			s->delay_ms += f.hang_ms;
+			pthread_mutex_unlock(&s->lock);
+			while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+				;
+			pthread_mutex_lock(&s->lock);
+			/* the world may have changed while we slept */
+			n = vnode_lookup(s->root, path);
+			if (!n) {
+				r = -ENODEV;
+				goto out;
+			}
+			classify(s, n, buf, &q);
+		}
+		if (f.err) {
+			r = -f.err;
+			goto out;
+		}
+		if (f.ignore) {
+			r = 0;
+			goto out;
+		}
+	}
+	r = dispatch(s, &q, buf, size);
+out:
+	pthread_mutex_unlock(&s->lock);
+	return r < 0 ? r : (int)size;
+}
+
+static void format_stats(struct sim *s, FILE *f)
+{
+	unsigned long total = 0;
+
+	for (int o = 0; o < SIM_OP_ANY; o++)
+		total += s->writes[o];
+	fprintf(f, "delay_ms=%" PRIu64 "\n", s->delay_ms);
+	fprintf(f, "faults_fired=%lu\n", s->faults_fired);
+	fprintf(f, "writes=%lu\n", total);
+	for (int o = 0; o < SIM_OP_ANY; o++)
+		fprintf(f, "writes_%s=%lu\n", simfault_op_name((enum sim_op)o), s->writes[o]);
+}
+
+/* Fill a control file's contents before it is read. */
+static int refresh_control(struct sim *s, struct vnode *n)
+{
+	_cleanup_free_ char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+	int r;
+
+	if (n != s->stats_node && n != s->faults_node)
+		return 0;
+	f = open_memstream(&buf, &len);
+	if (!f)
+		return -ENOMEM;
+	if (n == s->stats_node)
+		format_stats(s, f);
+	else
+		simfault_print(&s->faults, f);
+	if (fclose(f) != 0)
+		return -ENOMEM;
+	r = vnode_set_data(n, buf, len);
+	return r;
+}
+
+/* ---- FUSE ---------------------------------------------------------------------------------- */
+
+static time_t start_time;
+
+static void fill_stat(const struct vnode *n, struct stat *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->st_nlink = 1;
+	st->st_atime = st->st_mtime = st->st_ctime = start_time;
+	switch (n->type) {
+	case VNODE_DIR:
+		st->st_mode = S_IFDIR | n->mode;
+		st->st_nlink = 2;
+		break;
+	case VNODE_FILE:
+		st->st_mode = S_IFREG | n->mode;
+		st->st_size = (off_t)n->len;
+		break;
+	case VNODE_LINK:
+		st->st_mode = S_IFLNK | 0777;
+		st->st_size = (off_t)n->len;
+		break;
+	case VNODE_CHR:
+		st->st_mode = S_IFCHR | n->mode;
+		st->st_rdev = n->rdev;
+		break;
+	}
+}
+
+static void *fs_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
+{
+	(void)conn;
+	/* nothing cached: the tree changes under every write */
+	cfg->entry_timeout = 0;
+	cfg->negative_timeout = 0;
+	cfg->attr_timeout = 0;
+	cfg->direct_io = 1;
+	cfg->kernel_cache = 0;
+	return the_sim;
+}
+
+static int fs_getattr(const char *path, struct stat *st, struct fuse_file_info *fi)
+{
+	struct sim *s = the_sim;
+	struct vnode *n;
+	int r = 0;
+
+	(void)fi;
+	pthread_mutex_lock(&s->lock);
+	n = vnode_lookup(s->root, path);
+	if (!n)
+		r = -ENOENT;
+	else {
+		(void)refresh_control(s, n);
+		fill_stat(n, st);
+	}
+	pthread_mutex_unlock(&s->lock);
+	return r;
+}
+
+static int fs_readlink(const char *path, char *buf, size_t size)
+{
+	struct sim *s = the_sim;
+	struct vnode *n;
+	int r = 0;
+
+	pthread_mutex_lock(&s->lock);
+	n = vnode_lookup(s->root, path);
+	if (!n)
+		r = -ENOENT;
+	else if (n->type != VNODE_LINK)
+		r = -EINVAL;
+	else
+		snprintf(buf, size, "%s", n->data);
+	pthread_mutex_unlock(&s->lock);
+	return r;
+}
+
+static int fs_readdir(const char *path, void *buf, fuse_fill_dir_t filler, off_t off,
+		      struct fuse_file_info *fi, enum fuse_readdir_flags flags)
+{
+	struct sim *s = the_sim;
+	struct vnode *n;
+	int r = 0;
+
+	(void)off;
+	(void)fi;
+	(void)flags;
+	pthread_mutex_lock(&s->lock);
+	n = vnode_lookup(s->root, path);
+	if (!n)
+		r = -ENOENT;
+	else if (n->type != VNODE_DIR)
+		r = -ENOTDIR;
+	else {
+		filler(buf, ".", NULL, 0, 0);
+		filler(buf, "..", NULL, 0, 0);
+		for (size_t i = 0; i < n->n_kids; i++)
+			if (filler(buf, n->kids[i]->name, NULL, 0, 0))
+				break;
+	}
+	pthread_mutex_unlock(&s->lock);
+	return r;
+}
+
+/*
+ * kernfs_fop_open() with KERNFS_ROOT_EXTRA_OPEN_PERM_CHECK (sysfs): even root gets -EACCES
+ * opening for writing a file without any write bit, or for reading one without a read bit.
+ */
+static int fs_open(const char *path, struct fuse_file_info *fi)
+{
+	struct sim *s = the_sim;
+	struct vnode *n;
+	int acc = fi->flags & O_ACCMODE, r = 0;
+
+	pthread_mutex_lock(&s->lock);
+	n = vnode_lookup(s->root, path);
+	if (!n)
+		r = -ENOENT;
+	else if (n->type == VNODE_DIR)
+		r = -EISDIR;
+	else if (n->type == VNODE_CHR)
+		r = -ENXIO;
+	else if ((acc != O_RDONLY && !(n->mode & 0222)) || (acc != O_WRONLY && !(n->mode & 0444)))
+		r = -EACCES;
+	pthread_mutex_unlock(&s->lock);
+	fi->direct_io = 1;
+	return r;
+}
+
+static int fs_read(const char *path, char *buf, size_t size, off_t off, struct fuse_file_info *fi)
+{
+	struct sim *s = the_sim;
+	struct vnode *n;
+	int r;
+
+	(void)fi;
+	pthread_mutex_lock(&s->lock);
+	n = vnode_lookup(s->root, path);
+	if (!n) {
+		r = -ENODEV;
+	} else {
+		(void)refresh_control(s, n);
+		if ((size_t)off >= n->len) {
+			r = 0;
+		} else {
+			size_t c = n->len - (size_t)off;
+
+			if (c > size)
+				c = size;
+			memcpy(buf, n->data + off, c);
+			r = (int)c;
+		}
+	}
+	pthread_mutex_unlock(&s->lock);
+	return r;
+}
+
+static int fs_write(const char *path, const char *buf, size_t size, off_t off,
+		    struct fuse_file_info *fi)
+{
+	(void)off; /* sysfs_kf_write() hands every write to ->store() whole */
+	(void)fi;
+	return sim_write(the_sim, path, buf, size);
+}
+
+static int fs_truncate(const char *path, off_t size, struct fuse_file_info *fi)
+{
+	(void)path;
+	(void)size;
+	(void)fi;
+	return 0; /* O_TRUNC on a sysfs attribute is accepted and means nothing */
+}
+
+static int fs_create(const char *path, mode_t mode, struct fuse_file_info *fi)
+{
+	(void)path;
+	(void)mode;
+	(void)fi;
+	return -EACCES; /* kernfs directories have no ->create */
+}
+
+static const struct fuse_operations fs_ops = {
+	.init = fs_init,
+	.getattr = fs_getattr,
+	.readlink = fs_readlink,
+	.readdir = fs_readdir,
+	.open = fs_open,
+	.read = fs_read,
+	.write = fs_write,
+	.truncate = fs_truncate,
+	.create = fs_create,
+};
+
+/* ---- setup --------------------------------------------------------------------------------- */
+
+static char *resolve_profile(const char *arg)
+{
+	char *p = NULL;
+
+	if (strchr(arg, '/') || access(arg, F_OK) == 0)
+		return strdup(arg);
+	if (asprintf(&p, "%s/%s.profile", SIM_PROFILEDIR, arg) < 0)
+		return NULL;
+	if (access(p, F_OK) == 0)
+		return p;
+	free(p);
+	return strdup(arg);
+}
+
+static void sim_free(struct sim *s)
+{
+	if (!s)
+		return;
+	for (size_t i = 0; i < s->n_devs; i++)
+		mdev_free(s->devs[i]);
+	free(s->devs);
+	for (size_t i = 0; i < s->n_stash; i++)
+		vnode_free(s->stash[i].node);
+	free(s->stash);
+	free(s->dynids);
+	vnode_free(s->root);
+	simprof_free(s->h);
+	simfault_clear(&s->faults);
+	if (s->scratch) {
+		(void)rm_tree(s->scratch);
+		free(s->scratch);
+	}
+	pthread_mutex_destroy(&s->lock);
+	free(s);
+}
+DEFINE_FREEP(struct sim, sim_free)
+
+static int sim_build(struct sim *s)
+{
+	_cleanup_free_ char *tree = NULL;
+	const char *tmp = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : getenv("TMPDIR");
+	_cleanup_close_ int fd = -1;
+	struct vnode *proc, *simdir;
+	int r;
+
+	if (asprintf(&s->scratch, "%s/passd-sim.XXXXXX", tmp ? tmp : "/tmp") < 0)
+		return -ENOMEM;
+	if (!mkdtemp(s->scratch)) {
+		r = -errno;
+		free(s->scratch);
+		s->scratch = NULL;
+		return r;
+	}
+	if (asprintf(&tree, "%s/tree", s->scratch) < 0)
+		return -ENOMEM;
+	r = simtree_write(s->h, tree, stderr);
+	if (r < 0)
+		return r;
+	s->root = vnode_new("", VNODE_DIR, 0755);
+	if (!s->root)
+		return -ENOMEM;
+	s->sys = vnode_mkdirs(s->root, "sys");
+	proc = vnode_mkdirs(s->root, "proc");
+	s->vfio_dir = vnode_mkdirs(s->root, "dev/vfio");
+	simdir = vnode_mkdirs(s->root, "sim");
+	if (!s->sys || !proc || !s->vfio_dir || !simdir)
+		return -ENOMEM;
+	fd = open(tree, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	{
+		_cleanup_close_ int sfd = openat(fd, "sys", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		_cleanup_close_ int pfd = openat(fd, "proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+		if (sfd < 0 || pfd < 0)
+			return -errno;
+		r = vnode_import(s->sys, sfd);
+		if (r >= 0)
+			r = vnode_import(proc, pfd);
+		if (r < 0)
+			return r;
+	}
+	(void)rm_tree(tree);
+
+	/* procfs is read-only for our purposes */
+	s->pci_devices = vnode_lookup(s->sys, "bus/pci/devices");
+	s->drivers = vnode_lookup(s->sys, "bus/pci/drivers");
+	s->groups = vnode_lookup(s->sys, "kernel/iommu_groups");
+	s->drivers_probe = vnode_lookup(s->sys, "bus/pci/drivers_probe");
+	s->bus_rescan = vnode_lookup(s->sys, "bus/pci/rescan");
+	s->faults_node = vnode_put_file(simdir, "faults", 0644, "", 0);
+	s->stats_node = vnode_put_file(simdir, "stats", 0444, "", 0);
+	if (!s->pci_devices || !s->drivers || !s->groups || !s->drivers_probe || !s->bus_rescan ||
+	    !s->faults_node || !s->stats_node)
+		return -EIO;
+	{
+		/* /dev/vfio/vfio: the container device, there while vfio is loaded (misc 10:196) */
+		struct vnode *c = vnode_new("vfio", VNODE_CHR, 0666);
+
+		if (!c)
+			return -ENOMEM;
+		c->rdev = makedev(10, 196);
+		if (vnode_add(s->vfio_dir, c) < 0) {
+			vnode_free(c);
+			return -ENOMEM;
+		}
+	}
+
+	for (size_t i = 0; i < s->h->n_devs; i++) {
+		struct sim_dev *d = s->h->devs[i];
+		struct mdev *m = calloc(1, sizeof(*m));
+		const char *native = d->physfn ? d->physfn->vf_driver : d->driver;
+
+		if (!m)
+			return -ENOMEM;
+		m->d = d;
+		m->present = true;
+		/* vfio-pci has no static IDs: a function the profile puts there got it by override */
+		if (native && !streq(native, "vfio-pci") && !(m->native = strdup(native))) {
+			mdev_free(m);
+			return -ENOMEM;
+		}
+		m->dir = vnode_lookup(s->sys, d->path);
+		if (d->driver)
+			snprintf(m->linked, sizeof(m->linked), "%s", d->driver);
+		r = m->dir ? mdev_insert(s, m) : -EIO;
+		if (r < 0) {
+			mdev_free(m);
+			return r;
+		}
+		m->dir->owner = m;
+	}
+	for (size_t i = 0; i < s->n_devs; i++) {
+		r = update_vfio(s, s->devs[i]->d->group);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int write_stats_file(struct sim *s, const char *path)
+{
+	FILE *f = fopen(path, "we");
+
+	if (!f)
+		return -errno;
+	format_stats(s, f);
+	return fclose(f) == 0 ? 0 : -errno;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: passd-sim [--faults SPEC]... [--stats FILE] [--dev-vfio=kernel|viable] PROFILE MOUNTPOINT\n"
+		"Serves PROFILE's tree (a file, or NAME for %s/NAME.profile) as a live\n"
+		"simulated kernel under MOUNTPOINT/{sys,proc,dev}, with MOUNTPOINT/sim/{faults,stats},\n"
+		"until SIGTERM or SIGINT.\n",
+		SIM_PROFILEDIR);
+}
+
+int main(int argc, char **argv)
+{
+	_cleanup_(sim_freep) struct sim *s = NULL;
+	_cleanup_free_ char *profile = NULL;
+	const char *stats = NULL, *mountpoint;
+	struct fuse_args args = FUSE_ARGS_INIT(0, NULL);
+	struct fuse_loop_config lc = { .clone_fd = 0, .max_idle_threads = 16 };
+	struct fuse *fuse;
+	int i, r;
+
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return 1;
+	pthread_mutex_init(&s->lock, NULL);
+	start_time = time(NULL);
+	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
+		char err[256];
+
+		if (streq(argv[i], "--faults") && i + 1 < argc) {
+			if (simfault_parse(&s->faults, argv[++i], err, sizeof(err)) < 0) {
+				fprintf(stderr, "passd-sim: --faults: %s\n", err);
+				return 2;
+			}
+		} else if (streq(argv[i], "--stats") && i + 1 < argc) {
+			stats = argv[++i];
+		} else if (streq(argv[i], "--dev-vfio=viable")) {
+			s->viable_node = true;
+		} else if (streq(argv[i], "--dev-vfio=kernel")) {
+			s->viable_node = false;
+		} else if (streq(argv[i], "-h") || streq(argv[i], "--help")) {
+			usage(stdout);
+			return 0;
+		} else {
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (argc - i != 2) {
+		usage(stderr);
+		return 2;
+	}
+	profile = resolve_profile(argv[i]);
+	mountpoint = argv[i + 1];
+	if (!profile)
+		return 1;
+	r = simprof_load(profile, stderr, &s->h);
+	if (r < 0)
+		return 1;
+	r = sim_build(s);
+	if (r < 0) {
+		fprintf(stderr, "passd-sim: cannot build the tree: %s\n", strerror(-r));
+		return 1;
+	}
+	the_sim = s;
+
+	if (fuse_opt_add_arg(&args, "passd-sim") < 0 || fuse_opt_add_arg(&args, "-o") < 0 ||
+	    fuse_opt_add_arg(&args, geteuid() == 0 ?
+						"fsname=passd-sim,subtype=passd-sim,allow_other" :
+						"fsname=passd-sim,subtype=passd-sim") < 0)
+		return 1;
+	fuse = fuse_new(&args, &fs_ops, sizeof(fs_ops), s);
+	fuse_opt_free_args(&args);
+	if (!fuse)
+		return 1;
+	if (fuse_mount(fuse, mountpoint) != 0) {
+		fuse_destroy(fuse);
+		return 1;
+	}
+	if (fuse_set_signal_handlers(fuse_get_session(fuse)) != 0) {
+		fuse_unmount(fuse);
+		fuse_destroy(fuse);
+		return 1;
+	}
+	fprintf(stderr, "passd-sim: %s on %s: %zu functions\n", profile, mountpoint, s->n_devs);
+	r = fuse_loop_mt(fuse, &lc);
+	fuse_remove_signal_handlers(fuse_get_session(fuse));
+	fuse_unmount(fuse);
+	fuse_destroy(fuse);
+	if (stats) {
+		int k = write_stats_file(s, stats);
+
+		if (k < 0)
+			fprintf(stderr, "passd-sim: cannot write '%s': %s\n", stats, strerror(-k));
+	}
+	/* the signal handlers end the loop with the signal's number: a clean stop */
+	return r >= 0 ? 0 : 1;
+}
