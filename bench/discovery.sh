@@ -32,7 +32,8 @@ echo
 "$build/bench/scan-bench" "$work/host/sys" "$runs" 2
 echo
 
-"$build/daemon/passd" --config /dev/null --sysfs-root "$work/host/sys" --db "$work/passd.db" \
+"$build/daemon/passd" --config /dev/null --sysfs-root "$work/host/sys" --proc-root "$work/host/proc" \
+	--db "$work/passd.db" \
 	--listen tcp:127.0.0.1:0 --libvirt-uri none --web-dir "$here/web" \
 	--rescan-interval 0 >"$work/passd.log" 2>&1 &
 pid=$!

@@ -4,6 +4,9 @@
  *
  *   scan-bench SYSFS_ROOT [RUNS] [THREADS]
  *
+ * A proc/ beside SYSFS_ROOT (as passd-simgen writes it) is read too, so the host-critical
+ * work of a scan (mounts, swaps, routes) is part of what is timed.
+ *
  * Two series: "cold" opens a fresh database for every run (first boot: every device is new),
  * "warm" rescans into the same database (the restart and periodic-rescan case).
  */
@@ -19,6 +22,7 @@
 #include "core/inventory.h"
 #include "db/db.h"
 #include "log.h"
+#include "procfs/procfs.h"
 #include "sysfs/sysfs.h"
 #include "udev/hwdb.h"
 
@@ -49,7 +53,7 @@ static void report(const char *what, double *t, int n)
 	       t[(n * 95 + 99) / 100 - 1], t[0], n);
 }
 
-static int one_scan(struct sysfs *s, struct udevw_hwdb *hw, const char *dbpath, unsigned threads,
+static int one_scan(struct sysfs *s, struct procfs *p, struct udevw_hwdb *hw, const char *dbpath, unsigned threads,
 		    struct db **dbp, double *ms)
 {
 	struct pd_error err = PD_ERROR_INIT;
@@ -66,8 +70,10 @@ static int one_scan(struct sysfs *s, struct udevw_hwdb *hw, const char *dbpath, 
 		}
 	}
 	r = inv_new(s, *dbp, hw, threads, &inv);
-	if (r >= 0)
+	if (r >= 0) {
+		inv_set_procfs(inv, p);
 		r = inv_scan(inv, &err);
+	}
 	*ms = now_ms() - t0;
 	if (r < 0)
 		fprintf(stderr, "scan-bench: scan failed: %s\n", err.message);
@@ -84,6 +90,8 @@ int main(int argc, char **argv)
 	unsigned threads = argc > 3 ? (unsigned)atoi(argv[3]) : 2;
 	char dir[] = "/tmp/scan-bench.XXXXXX", dbpath[64];
 	struct sysfs *s = NULL;
+	struct procfs *p = NULL;
+	char proc[4096];
 	struct udevw_hwdb *hw = NULL;
 	double *cold, *warm;
 	struct db *db = NULL;
@@ -97,6 +105,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "scan-bench: cannot open '%s'\n", root);
 		return 1;
 	}
+	snprintf(proc, sizeof(proc), "%s/../proc", root);
+	(void)procfs_new(proc, &p); /* none: the scan runs without it, as passd would */
 	(void)udevw_hwdb_new(&hw); /* names are part of the scan when a hwdb exists */
 	cold = calloc((size_t)runs, sizeof(*cold));
 	warm = calloc((size_t)runs, sizeof(*warm));
@@ -105,7 +115,7 @@ int main(int argc, char **argv)
 
 	for (int i = 0; i < runs; i++) {
 		snprintf(dbpath, sizeof(dbpath), "%s/cold%d.db", dir, i);
-		if (one_scan(s, hw, dbpath, threads, &db, &cold[i]) < 0)
+		if (one_scan(s, p, hw, dbpath, threads, &db, &cold[i]) < 0)
 			return 1;
 		db_free(db);
 		db = NULL;
@@ -113,7 +123,7 @@ int main(int argc, char **argv)
 	snprintf(dbpath, sizeof(dbpath), "%s/warm.db", dir);
 	for (int i = -1; i < runs; i++) {
 		double ms;
-		if (one_scan(s, hw, dbpath, threads, &db, &ms) < 0)
+		if (one_scan(s, p, hw, dbpath, threads, &db, &ms) < 0)
 			return 1;
 		if (i >= 0)
 			warm[i] = ms; /* the first run filled the database */
@@ -124,6 +134,7 @@ int main(int argc, char **argv)
 	report("  first boot (new database)", cold, runs);
 	report("  rescan (known devices)", warm, runs);
 	udevw_hwdb_free(hw);
+	procfs_free(p);
 	sysfs_free(s);
 	free(cold);
 	free(warm);
