@@ -12,6 +12,7 @@
 #include "macro.h"
 
 struct inv;
+struct bindsvc;
 struct api_server;
 
 struct api_config {
@@ -23,7 +24,8 @@ struct api_config {
 	unsigned connection_timeout_s;
 };
 
-int api_server_new(const struct api_config *cfg, struct inv *inv, struct api_server **ret);
+int api_server_new(const struct api_config *cfg, struct inv *inv, struct bindsvc *bindsvc,
+		   struct api_server **ret);
 void api_server_free(struct api_server *srv);
 DEFINE_FREEP(struct api_server, api_server_free)
 

@@ -24,6 +24,7 @@ struct api_file {
 
 struct api_ctx {
 	struct inv *inv;
+	struct bindsvc *bindsvc;
 	struct api_config cfg;
 	struct api_cache devices;
 	struct api_cache groups;
@@ -38,6 +39,9 @@ void api_devices_list(struct api_request *req, struct api_response *resp, const 
 void api_devices_get(struct api_request *req, struct api_response *resp, const char *const *p);
 void api_groups_list(struct api_request *req, struct api_response *resp, const char *const *p);
 void api_groups_get(struct api_request *req, struct api_response *resp, const char *const *p);
+void api_devices_bind(struct api_request *req, struct api_response *resp, const char *const *p);
+void api_devices_unbind(struct api_request *req, struct api_response *resp,
+			const char *const *p);
 void api_web_get(struct api_request *req, struct api_response *resp, const char *const *p);
 void api_not_implemented(struct api_request *req, struct api_response *resp,
 			 const char *const *p);

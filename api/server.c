@@ -42,7 +42,8 @@ struct conn_req {
 	bool too_large;
 };
 
-int api_server_new(const struct api_config *cfg, struct inv *inv, struct api_server **ret)
+int api_server_new(const struct api_config *cfg, struct inv *inv, struct bindsvc *bindsvc,
+		   struct api_server **ret)
 {
 	struct api_server *srv = calloc(1, sizeof(*srv));
 	int r;
@@ -50,6 +51,7 @@ int api_server_new(const struct api_config *cfg, struct inv *inv, struct api_ser
 	if (!srv)
 		return -ENOMEM;
 	srv->ctx.inv = inv;
+	srv->ctx.bindsvc = bindsvc;
 	srv->ctx.cfg = *cfg;
 	r = api_web_load(&srv->ctx, cfg->web_dir);
 	if (r < 0)

@@ -17,6 +17,7 @@
 
 #include "api/api.h"
 #include "config.h"
+#include "core/bind.h"
 #include "core/inventory.h"
 #include "db/db.h"
 #include "log.h"
@@ -33,6 +34,7 @@ struct passd {
 	struct udevw_hwdb *hwdb;
 	struct db *db;
 	struct inv *inv;
+	struct bindsvc *bindsvc;
 	struct api_server *api;
 	int exit_code;
 };
@@ -131,6 +133,7 @@ static int ensure_parent_dir(const char *path)
 static void passd_teardown(struct passd *p)
 {
 	api_server_free(p->api);
+	bindsvc_free(p->bindsvc);
 	inv_free(p->inv);
 	db_free(p->db);
 	udevw_hwdb_free(p->hwdb);
@@ -187,7 +190,10 @@ static int passd_setup(struct passd *p)
 		.db_path = p->cfg->db_path,
 		.web_dir = p->cfg->web_dir,
 	};
-	r = api_server_new(&acfg, p->inv, &p->api);
+	r = bindsvc_new(p->sysfs, p->inv, &p->bindsvc);
+	if (r < 0)
+		return log_error_errno(r, "Cannot create the binding service: %m");
+	r = api_server_new(&acfg, p->inv, p->bindsvc, &p->api);
 	if (r < 0)
 		return log_error_errno(r, "Cannot create the API server: %m");
 	for (unsigned i = 0; i < p->cfg->n_listen; i++) {

@@ -7,6 +7,8 @@ integration_tests = \
 	tests/integration/t1300-api-input.sh \
 	tests/integration/t1400-store-restart.sh \
 	tests/integration/t1500-host-critical.sh \
+	tests/integration/t2000-bind-plan.sh \
+	tests/integration/t2100-bind-live.sh \
 	tests/integration/t4000-cli-usage.sh \
 	tests/integration/t4100-cli-listing.sh \
 	tests/integration/t5100-dashboard.sh \

@@ -48,3 +48,17 @@ int sysfs_pci_read_device(struct sysfs *s, const char *addr, struct pd_device *r
  * which is how a host without an active IOMMU looks.
  */
 int sysfs_iommu_group_count(struct sysfs *s, unsigned *ret);
+
+/*
+ * The writes that move a function between drivers (write.c). Each is one write(2); they
+ * return 0 or the kernel's negative errno (-ENODEV, -EBUSY, -EINVAL...). @addr must be
+ * canonical and @driver a plain driver name, else -EINVAL before anything is written.
+ */
+/* driver_override := @driver, or cleared when @driver is NULL or "". */
+int sysfs_pci_set_override(struct sysfs *s, const char *addr, const char *driver);
+/* bus/pci/drivers/@driver/unbind := @addr. */
+int sysfs_pci_unbind(struct sysfs *s, const char *addr, const char *driver);
+/* bus/pci/drivers_probe := @addr: the PCI core binds the matching (or overriding) driver. */
+int sysfs_pci_probe(struct sysfs *s, const char *addr);
+/* The bound driver's name into @ret, "" when unbound; -ENOENT when the device is gone. */
+int sysfs_pci_get_driver(struct sysfs *s, const char *addr, char ret[PD_DRIVER_LEN]);

@@ -32,11 +32,14 @@ test_count=0
 test_failed=0
 test_skipped=0
 PASSD_PID=
+SIM_PID=
+SIMLIVE="$top_builddir/tests/sim/passd-sim"
 
 say() { printf '# %s\n' "$*"; }
 
 cleanup() {
 	passd_kill
+	sim_live_stop
 	if [ "$test_failed" -eq 0 ] && [ -z "${PASSD_TEST_KEEP:-}" ]; then
 		rm -rf "$TRASH"
 	else
@@ -127,6 +130,65 @@ fixture_new() {
 	cp "$FIXTURES/$1.truth" "$TRASH/host/truth"
 }
 
+# sim_live_require: skip the file when the live simulator cannot run here.
+sim_live_require() {
+	[ -x "$SIMLIVE" ] || skip_all "passd-sim is not built (libfuse3-dev missing at configure time)"
+	[ -c /dev/fuse ] || skip_all "no /dev/fuse on this machine"
+	[ "$(id -u)" -eq 0 ] || skip_all "FUSE mounts with allow_other need root here"
+	command -v fusermount3 >/dev/null || skip_all "fusermount3 is missing (package fuse3)"
+}
+
+# sim_live_start PROFILE [passd-sim ARGS...]: a live simulated kernel mounted on $TRASH/live;
+# passd_start then uses its sys/, proc/ and dev/.
+sim_live_start() {
+	_prof=$1
+	shift
+	sim_live_stop
+	mkdir -p "$TRASH/live"
+	"$SIMLIVE" "$@" "$top_srcdir/tests/sim/profiles/$_prof.profile" "$TRASH/live" \
+		2>>"$TRASH/sim.log" &
+	SIM_PID=$!
+	_i=0
+	while [ ! -e "$TRASH/live/sim/stats" ]; do
+		_i=$((_i + 1))
+		if [ $_i -gt 200 ] || ! kill -0 "$SIM_PID" 2>/dev/null; then
+			echo "sim_live_start: passd-sim did not come up:" >&2
+			cat "$TRASH/sim.log" >&2
+			return 1
+		fi
+		sleep 0.05
+	done
+	SYSFS_ROOT="$TRASH/live/sys"
+	SIM_DEVICES="$TRASH/live/sys/bus/pci/devices"
+	export SYSFS_ROOT SIM_DEVICES
+}
+
+sim_live_stop() {
+	if [ -n "$SIM_PID" ]; then
+		kill -TERM "$SIM_PID" 2>/dev/null
+		wait "$SIM_PID" 2>/dev/null
+		SIM_PID=
+	fi
+	if grep -qs " $TRASH/live fuse" /proc/mounts; then
+		fusermount3 -u "$TRASH/live" 2>/dev/null || umount -l "$TRASH/live" 2>/dev/null
+	fi
+	return 0
+}
+
+# sim_driver_is ADDR DRIVER: the simulated kernel has ADDR on DRIVER ("-" for none).
+sim_driver_is() {
+	_l=$(readlink "$SIM_DEVICES/$1/driver" 2>/dev/null) || _l=-
+	_l=${_l##*/}
+	[ "$_l" = "$2" ] && return 0
+	echo "$1 is on '$_l', expected '$2'" >&2
+	return 1
+}
+
+# sim_fault RULE: arm a fault in the live simulator (tests/sim/README.md).
+sim_fault() {
+	echo "$1" >"$TRASH/live/sim/faults"
+}
+
 # --- the daemon --------------------------------------------------------------------------
 
 # passd_start [ARGS...]: start passd on $TRASH/host with a TCP and a unix listener; sets
@@ -141,8 +203,9 @@ passd_start() {
 	[ -f "$TRASH/passd.log" ] && cat "$TRASH/passd.log" >>"$TRASH/passd.log.old"
 	: >"$TRASH/passd.log"
 	PASSD_SOCK="$TRASH/passd.sock"
+	_host=${SYSFS_ROOT%/sys}
 	"$PASSD" --config "$TRASH/empty.conf" --sysfs-root "$SYSFS_ROOT" \
-		--proc-root "$TRASH/host/proc" --dev-root "$TRASH/host/dev" \
+		--proc-root "$_host/proc" --dev-root "$_host/dev" \
 		--db "${PASSD_DB:-$TRASH/passd.db}" --listen tcp:127.0.0.1:0 \
 		--listen "unix:$PASSD_SOCK" --libvirt-uri none --web-dir "$top_srcdir/web" \
 		--log-level "${PASSD_LOG_LEVEL:-info}" "$@" >>"$TRASH/passd.log" 2>&1 &

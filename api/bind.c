@@ -1,0 +1,137 @@
+#include <config.h>
+
+#include <string.h>
+
+#include "core/bind.h"
+#include "handlers.h"
+#include "pci-addr.h"
+
+struct bind_args {
+	bool dry_run;
+	bool force;
+};
+
+static int parse_query(const char *key, const char *value, void *userdata)
+{
+	struct api_response *resp = ((void **)userdata)[0];
+	struct bind_args *a = ((void **)userdata)[1];
+
+	if (!streq(key, "dry_run")) {
+		api_respond_errorf(resp, PD_ERR_BAD_REQUEST,
+				   "unknown query parameter '%.32s' (known: dry_run)", key);
+		return -1;
+	}
+	if (value && (streq(value, "true") || streq(value, "1")))
+		a->dry_run = true;
+	else if (value && (streq(value, "false") || streq(value, "0")))
+		a->dry_run = false;
+	else {
+		api_respond_errorf(resp, PD_ERR_BAD_REQUEST, "dry_run must be true or false");
+		return -1;
+	}
+	return 0;
+}
+
+/* Body: empty, or {"force": bool}. Anything else is refused, so typos are not ignored. */
+static int parse_body(const struct api_request *req, struct api_response *resp,
+		      struct bind_args *a)
+{
+	json_error_t e;
+	json_t *v;
+	int force = 0;
+
+	if (req->body_len == 0)
+		return 0;
+	v = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &e);
+	if (!v) {
+		api_respond_errorf(resp, PD_ERR_BAD_REQUEST, "body is not JSON: %s (line %d)", e.text,
+				   e.line);
+		return -1;
+	}
+	if (json_unpack_ex(v, &e, JSON_STRICT, "{s?b}", "force", &force) < 0) {
+		api_respond_errorf(resp, PD_ERR_BAD_REQUEST, "bad body: %s (expected {\"force\": bool})",
+				   e.text);
+		json_decref(v);
+		return -1;
+	}
+	json_decref(v);
+	a->force = force;
+	return 0;
+}
+
+static json_t *plan_to_json(const struct bind_plan *plan, bool dry_run, int r)
+{
+	json_t *devs = json_array(), *lose = json_array();
+	bool any_done = false;
+
+	for (size_t i = 0; i < plan->n_steps; i++) {
+		const struct bind_step *st = &plan->steps[i];
+		any_done = any_done || st->outcome == BIND_OUTCOME_DONE;
+		json_array_append_new(
+			devs, json_pack("{s:s,s:s,s:s?,s:s?,s:b,s:s?,s:s}", "address", st->address,
+					"action", bind_action_to_string(st->action), "driver_before",
+					st->driver_before[0] ? st->driver_before : NULL,
+					"driver_after", st->driver_after[0] ? st->driver_after : NULL,
+					"harmless", st->action == BIND_ACTION_SKIP_BRIDGE,
+					"host_critical", st->critical[0] ? st->critical : NULL, "outcome",
+					bind_outcome_to_string(st->outcome)));
+		if (st->critical[0])
+			json_array_append_new(lose, json_pack("{s:s,s:s}", "address", st->address,
+							      "reason", st->critical));
+	}
+	return json_pack("{s:s,s:i,s:s,s:b,s:s,s:o*,s:o*}", "device", plan->address, "group",
+			 plan->group, "operation", plan->kind == BIND_KIND_BIND ? "bind" : "unbind",
+			 "dry_run", dry_run, "result",
+			 dry_run ? "planned" : r < 0 ? "failed" : any_done ? "done" : "unchanged",
+			 "devices", devs, "host_would_lose", lose);
+}
+
+static void run(struct api_request *req, struct api_response *resp, const char *addr_in,
+		enum bind_kind kind)
+{
+	struct api_ctx *ctx = req->ctx;
+	_cleanup_(bind_plan_freep) struct bind_plan *plan = NULL;
+	struct pd_error err = PD_ERROR_INIT;
+	struct bind_args a = { 0 };
+	void *qctx[2] = { resp, &a };
+	char addr[PCI_ADDR_LEN + 1];
+	struct pci_addr pa;
+	json_t *v;
+	int r;
+
+	if (pci_addr_parse(addr_in, &pa) < 0) {
+		api_respond_errorf(resp, PD_ERR_BAD_REQUEST,
+				   "bad PCI address '%.40s': expected DDDD:BB:DD.F in lowercase hex, e.g. 0000:65:00.0",
+				   addr_in);
+		return;
+	}
+	pci_addr_format(&pa, addr);
+	if (api_request_query_foreach(req, parse_query, qctx) != 0 || parse_body(req, resp, &a) < 0)
+		return;
+
+	r = bindsvc_run(ctx->bindsvc, addr, kind, a.dry_run, a.force, &plan, &err);
+	if (!plan) {
+		api_respond_error(resp, &err);
+		return;
+	}
+	v = plan_to_json(plan, a.dry_run, r);
+	if (r < 0 && v) {
+		/* The contract's error, with what happened to each device beside it. */
+		json_object_set_new(v, "error",
+				    json_pack("{s:s,s:s}", "code", pd_errcode_to_string(err.code),
+					      "message", err.message));
+		api_respond_json(resp, api_status_for(err.code), v);
+		return;
+	}
+	api_respond_json(resp, 200, v);
+}
+
+void api_devices_bind(struct api_request *req, struct api_response *resp, const char *const *p)
+{
+	run(req, resp, p[0], BIND_KIND_BIND);
+}
+
+void api_devices_unbind(struct api_request *req, struct api_response *resp, const char *const *p)
+{
+	run(req, resp, p[0], BIND_KIND_UNBIND);
+}

@@ -1,0 +1,379 @@
+#include <config.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bind.h"
+#include "groups.h"
+#include "inventory.h"
+#include "log.h"
+#include "sysfs/sysfs.h"
+
+#define VFIO_DRIVER "vfio-pci"
+
+void bind_plan_free(struct bind_plan *plan)
+{
+	if (!plan)
+		return;
+	free(plan->steps);
+	free(plan);
+}
+
+const char *bind_action_to_string(enum bind_action a)
+{
+	switch (a) {
+	case BIND_ACTION_MOVE:
+		return "move";
+	case BIND_ACTION_KEEP:
+		return "keep";
+	case BIND_ACTION_SKIP_BRIDGE:
+		return "bridge";
+	}
+	return "unknown";
+}
+
+const char *bind_outcome_to_string(enum bind_outcome o)
+{
+	switch (o) {
+	case BIND_OUTCOME_PLANNED:
+		return "planned";
+	case BIND_OUTCOME_DONE:
+		return "done";
+	case BIND_OUTCOME_UNCHANGED:
+		return "unchanged";
+	case BIND_OUTCOME_ROLLED_BACK:
+		return "rolled_back";
+	case BIND_OUTCOME_ROLLBACK_FAILED:
+		return "rollback_failed";
+	case BIND_OUTCOME_NOT_STARTED:
+		return "not_started";
+	}
+	return "unknown";
+}
+
+static void plan_step(const struct inv *inv, enum bind_kind kind, const struct pd_device *d,
+		      struct bind_step *st)
+{
+	struct inv_critical crit = inv_device_critical(inv, d);
+
+	snprintf(st->address, sizeof(st->address), "%s", d->address);
+	snprintf(st->driver_before, sizeof(st->driver_before), "%s", d->driver);
+	snprintf(st->override_before, sizeof(st->override_before), "%s", d->driver_override);
+	snprintf(st->critical, sizeof(st->critical), "%s",
+		 crit.critical && crit.reason ? crit.reason : "");
+	st->outcome = BIND_OUTCOME_PLANNED;
+
+	if (pd_device_is_bridge(d)) {
+		/* The kernel lets a bridge stay on pcieport (or none) in a VFIO group. */
+		st->action = BIND_ACTION_SKIP_BRIDGE;
+		snprintf(st->driver_after, sizeof(st->driver_after), "%s", d->driver);
+		st->critical[0] = '\0';
+		return;
+	}
+	if (kind == BIND_KIND_BIND) {
+		snprintf(st->driver_after, sizeof(st->driver_after), VFIO_DRIVER);
+		st->action = streq(d->driver, VFIO_DRIVER) && streq(d->driver_override, VFIO_DRIVER)
+				     ? BIND_ACTION_KEEP
+				     : BIND_ACTION_MOVE;
+	} else {
+		/* Back to the driver it had before passd, or none when it had none. */
+		snprintf(st->driver_after, sizeof(st->driver_after), "%s",
+			 d->original_driver && !streq(d->original_driver, VFIO_DRIVER)
+				 ? d->original_driver
+				 : "");
+		st->action = streq(d->driver, st->driver_after) && d->driver_override[0] == '\0'
+				     ? BIND_ACTION_KEEP
+				     : BIND_ACTION_MOVE;
+		st->critical[0] = '\0'; /* giving a device back never costs the host */
+	}
+}
+
+int bindsvc_plan(const struct inv *inv, const char *addr, enum bind_kind kind,
+		 struct bind_plan **ret, struct pd_error *err)
+{
+	_cleanup_(bind_plan_freep) struct bind_plan *plan = NULL;
+	const struct pd_device *d = inv_find_device(inv, addr);
+	const struct grp_group *g;
+
+	if (!d || d->gone)
+		return pd_error_set(err, PD_ERR_NOT_FOUND, -ENOENT, "no PCI device at %s", addr);
+	if (d->iommu_group < 0)
+		return pd_error_set(err, PD_ERR_NOT_VIABLE, -ENXIO,
+				    "%s is in no IOMMU group: the IOMMU is off (enable VT-d/AMD-Vi in firmware and boot with intel_iommu=on or amd_iommu=on)",
+				    addr);
+	g = grp_set_find(inv_get_groups(inv), d->iommu_group);
+	if (!g)
+		return pd_error_set(err, PD_ERR_INTERNAL, -ENOENT, "group %d of %s is not known",
+				    d->iommu_group, addr);
+
+	plan = calloc(1, sizeof(*plan));
+	if (!plan)
+		return pd_error_set(err, PD_ERR_INTERNAL, -ENOMEM, "out of memory");
+	plan->steps = calloc(g->n_devices, sizeof(*plan->steps));
+	if (!plan->steps)
+		return pd_error_set(err, PD_ERR_INTERNAL, -ENOMEM, "out of memory");
+	plan->kind = kind;
+	plan->group = g->id;
+	snprintf(plan->address, sizeof(plan->address), "%s", addr);
+	plan->n_steps = g->n_devices;
+	for (size_t i = 0; i < g->n_devices; i++) {
+		plan_step(inv, kind, g->devices[i], &plan->steps[i]);
+		if (plan->steps[i].critical[0])
+			plan->n_critical++;
+	}
+	*ret = TAKE_PTR(plan);
+	return 0;
+}
+
+/* The device's driver must now be @want ("" for none). */
+static int check_driver(struct sysfs *s, const char *addr, const char *want, char *now)
+{
+	int r = sysfs_pci_get_driver(s, addr, now);
+
+	if (r < 0)
+		return r;
+	return streq(now, want) ? 0 : -EIO;
+}
+
+/* One device to vfio-pci: override, unbind from the host driver, probe, check. */
+static int step_bind(struct sysfs *s, struct bind_step *st, struct pd_error *err)
+{
+	char now[PD_DRIVER_LEN];
+	int r;
+
+	r = sysfs_pci_set_override(s, st->address, VFIO_DRIVER);
+	if (r < 0)
+		return pd_error_set(err, PD_ERR_INTERNAL, r, "setting driver_override of %s: %s",
+				    st->address, strerror(-r));
+	st->override_written = true;
+	if (st->driver_before[0] && !streq(st->driver_before, VFIO_DRIVER)) {
+		r = sysfs_pci_unbind(s, st->address, st->driver_before);
+		if (r < 0)
+			return pd_error_set(err, r == -EBUSY ? PD_ERR_CONFLICT : PD_ERR_INTERNAL, r,
+					    "unbinding %s from %s: %s", st->address,
+					    st->driver_before, strerror(-r));
+		st->unbound = true;
+	}
+	if (check_driver(s, st->address, VFIO_DRIVER, now) == 0)
+		return 0;
+	r = sysfs_pci_probe(s, st->address);
+	st->probed = true;
+	if (r < 0)
+		return pd_error_set(err, PD_ERR_INTERNAL, r, "probing %s for vfio-pci: %s",
+				    st->address, strerror(-r));
+	/* With no IOMMU the probe write "succeeds" and binds nothing: trust the link only. */
+	r = check_driver(s, st->address, VFIO_DRIVER, now);
+	if (r < 0)
+		return pd_error_set(err, PD_ERR_NOT_VIABLE, r,
+				    "%s did not bind to vfio-pci (it is on %s): is vfio-pci loaded and the IOMMU on?",
+				    st->address, now[0] ? now : "no driver");
+	return 0;
+}
+
+/* One device back: clear the override, leave vfio-pci, probe the host driver, check. */
+static int step_unbind(struct sysfs *s, struct bind_step *st, struct pd_error *err)
+{
+	char now[PD_DRIVER_LEN];
+	int r;
+
+	r = sysfs_pci_set_override(s, st->address, NULL);
+	if (r < 0)
+		return pd_error_set(err, PD_ERR_INTERNAL, r, "clearing driver_override of %s: %s",
+				    st->address, strerror(-r));
+	st->override_written = true;
+	if (st->driver_before[0] && !streq(st->driver_before, st->driver_after)) {
+		r = sysfs_pci_unbind(s, st->address, st->driver_before);
+		if (r < 0)
+			return pd_error_set(err, r == -EBUSY ? PD_ERR_CONFLICT : PD_ERR_INTERNAL, r,
+					    "unbinding %s from %s: %s", st->address,
+					    st->driver_before, strerror(-r));
+		st->unbound = true;
+	}
+	if (st->driver_after[0] == '\0')
+		return check_driver(s, st->address, "", now) == 0
+			       ? 0
+			       : pd_error_set(err, PD_ERR_INTERNAL, -EIO,
+					      "%s is still on %s after the unbind", st->address, now);
+	if (check_driver(s, st->address, st->driver_after, now) == 0)
+		return 0;
+	r = sysfs_pci_probe(s, st->address);
+	st->probed = true;
+	if (r < 0)
+		return pd_error_set(err, PD_ERR_INTERNAL, r, "probing %s for %s: %s", st->address,
+				    st->driver_after, strerror(-r));
+	r = check_driver(s, st->address, st->driver_after, now);
+	if (r < 0)
+		return pd_error_set(err, PD_ERR_INTERNAL, r, "%s did not go back to %s (it is on %s)",
+				    st->address, st->driver_after, now[0] ? now : "no driver");
+	return 0;
+}
+
+/* Put one device back as it was before the step: its driver and its override. */
+static int step_undo(struct sysfs *s, struct bind_step *st)
+{
+	char now[PD_DRIVER_LEN];
+	int r, first = 0;
+
+	if (!st->override_written && !st->unbound && !st->probed)
+		return 0;
+	r = sysfs_pci_get_driver(s, st->address, now);
+	if (r < 0)
+		return r;
+	if (now[0] && !streq(now, st->driver_before)) {
+		r = sysfs_pci_unbind(s, st->address, now);
+		if (r < 0 && !first)
+			first = r;
+	}
+	r = sysfs_pci_set_override(s, st->address, st->override_before);
+	if (r < 0 && !first)
+		first = r;
+	if (st->driver_before[0] && check_driver(s, st->address, st->driver_before, now) < 0) {
+		r = sysfs_pci_probe(s, st->address);
+		if (r < 0 && !first)
+			first = r;
+		r = check_driver(s, st->address, st->driver_before, now);
+		if (r < 0 && !first)
+			first = r;
+	}
+	return first;
+}
+
+int bindsvc_execute(struct sysfs *s, struct bind_plan *plan, bool force, struct pd_error *err)
+{
+	const char *what = plan->kind == BIND_KIND_BIND ? "bind" : "unbind";
+	size_t i;
+	int r = 0;
+
+	if (plan->kind == BIND_KIND_BIND && plan->n_critical > 0 && !force) {
+		for (i = 0; i < plan->n_steps; i++)
+			if (plan->steps[i].critical[0])
+				break;
+		for (size_t k = 0; k < plan->n_steps; k++)
+			plan->steps[k].outcome = BIND_OUTCOME_NOT_STARTED;
+		return pd_error_set(err, PD_ERR_HOST_CRITICAL, -EPERM,
+				    "group %d holds %s, which the host needs (%s); pass force to take it anyway",
+				    plan->group, plan->steps[i].address, plan->steps[i].critical);
+	}
+	if (plan->kind == BIND_KIND_BIND && plan->n_critical > 0)
+		log_warning("Forced: binding group %d although it holds host-critical devices",
+			    plan->group);
+
+	for (i = 0; i < plan->n_steps; i++) {
+		struct bind_step *st = &plan->steps[i];
+		struct pd_device now;
+
+		if (st->action != BIND_ACTION_MOVE) {
+			st->outcome = BIND_OUTCOME_UNCHANGED;
+			continue;
+		}
+		/* The inventory may be a rescan old: start from what sysfs says now. */
+		r = sysfs_pci_read_device(s, st->address, &now);
+		if (r < 0) {
+			pd_error_set(err, r == -ENOENT ? PD_ERR_CONFLICT : PD_ERR_INTERNAL, r,
+				     "%s vanished before it could be moved: %s", st->address,
+				     strerror(-r));
+			goto rollback;
+		}
+		snprintf(st->driver_before, sizeof(st->driver_before), "%s", now.driver);
+		snprintf(st->override_before, sizeof(st->override_before), "%s", now.driver_override);
+		pd_device_clear(&now);
+
+		r = plan->kind == BIND_KIND_BIND ? step_bind(s, st, err) : step_unbind(s, st, err);
+		if (r < 0) {
+			st->error = r;
+			goto rollback;
+		}
+		st->outcome = BIND_OUTCOME_DONE;
+	}
+
+	for (i = 0; i < plan->n_steps; i++)
+		if (plan->steps[i].outcome == BIND_OUTCOME_DONE)
+			log_info("Group %d %s: %s %s -> %s", plan->group, what,
+				 plan->steps[i].address,
+				 plan->steps[i].driver_before[0] ? plan->steps[i].driver_before : "(none)",
+				 plan->steps[i].driver_after[0] ? plan->steps[i].driver_after : "(none)");
+	return 0;
+
+rollback:
+	log_error("Group %d %s failed at %s: %s; rolling back", plan->group, what,
+		  plan->steps[i].address, err ? err->message : strerror(-r));
+	for (size_t k = i + 1; k < plan->n_steps; k++)
+		if (plan->steps[k].outcome == BIND_OUTCOME_PLANNED)
+			plan->steps[k].outcome = BIND_OUTCOME_NOT_STARTED;
+	for (size_t j = i + 1; j-- > 0;) {
+		struct bind_step *st = &plan->steps[j];
+		int u;
+
+		if (st->outcome != BIND_OUTCOME_DONE && j != i)
+			continue;
+		if (!st->override_written && !st->unbound && !st->probed) {
+			st->outcome = BIND_OUTCOME_NOT_STARTED; /* failed before its first write */
+			continue;
+		}
+		u = step_undo(s, st);
+		if (u < 0) {
+			st->outcome = BIND_OUTCOME_ROLLBACK_FAILED;
+			log_warning("Rolling back %s of %s (to %s) failed: %s", what, st->address,
+				    st->driver_before[0] ? st->driver_before : "no driver",
+				    strerror(-u));
+		} else {
+			st->outcome = BIND_OUTCOME_ROLLED_BACK;
+		}
+	}
+	return r;
+}
+
+struct bindsvc {
+	struct sysfs *sysfs;
+	struct inv *inv;
+};
+
+int bindsvc_new(struct sysfs *s, struct inv *inv, struct bindsvc **ret)
+{
+	struct bindsvc *bs = calloc(1, sizeof(*bs));
+
+	if (!bs)
+		return -ENOMEM;
+	bs->sysfs = s;
+	bs->inv = inv;
+	*ret = bs;
+	return 0;
+}
+
+void bindsvc_free(struct bindsvc *bs)
+{
+	free(bs);
+}
+
+int bindsvc_run(struct bindsvc *bs, const char *addr, enum bind_kind kind, bool dry_run,
+		bool force, struct bind_plan **ret_plan, struct pd_error *err)
+{
+	_cleanup_(bind_plan_freep) struct bind_plan *plan = NULL;
+	struct pd_error scan_err = PD_ERROR_INIT;
+	bool moves = false;
+	int r;
+
+	r = bindsvc_plan(bs->inv, addr, kind, &plan, err);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < plan->n_steps; i++)
+		moves = moves || plan->steps[i].action == BIND_ACTION_MOVE;
+	if (dry_run || !moves) {
+		if (!dry_run)
+			for (size_t i = 0; i < plan->n_steps; i++)
+				plan->steps[i].outcome = BIND_OUTCOME_UNCHANGED;
+		*ret_plan = TAKE_PTR(plan);
+		return 0;
+	}
+
+	r = bindsvc_execute(bs->sysfs, plan, force, err);
+	/* Whatever happened, the API must show the tree as it is now. */
+	if (inv_scan(bs->inv, &scan_err) < 0)
+		log_warning("Rescan after %s of group %d failed, the inventory may be stale: %s",
+			    kind == BIND_KIND_BIND ? "bind" : "unbind", plan->group,
+			    scan_err.message);
+	*ret_plan = TAKE_PTR(plan);
+	return r;
+}

@@ -1,0 +1,100 @@
+/*
+ * bind.h - moving a whole IOMMU group to vfio-pci and back (the binder service, bindsvc_).
+ *
+ * The kernel lets VFIO use a group only when every endpoint in it is on a VFIO driver or none,
+ * so a bind always plans the whole group: bridges and ports stay on pcieport, every endpoint
+ * goes through driver_override (never new_id, which grabs every device of the same model).
+ * A plan is computed first and is all a dry run shows. Executing it is all or nothing: every
+ * step is recorded as it is done and, on the first failure, undone in reverse; a failed undo
+ * is logged as a warning and reported per device, and the first error is kept.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "macro.h"
+#include "pd-device.h"
+#include "pd-error.h"
+
+struct sysfs;
+struct inv;
+
+enum bind_kind {
+	BIND_KIND_BIND,	  /* to vfio-pci */
+	BIND_KIND_UNBIND, /* back to the original driver */
+};
+
+enum bind_action {
+	BIND_ACTION_MOVE,	 /* the device changes driver */
+	BIND_ACTION_KEEP,	 /* already where the plan wants it */
+	BIND_ACTION_SKIP_BRIDGE, /* a bridge or port: stays as it is, harmless to VFIO */
+};
+
+enum bind_outcome {
+	BIND_OUTCOME_PLANNED,
+	BIND_OUTCOME_DONE,
+	BIND_OUTCOME_UNCHANGED,
+	BIND_OUTCOME_ROLLED_BACK,
+	BIND_OUTCOME_ROLLBACK_FAILED,
+	BIND_OUTCOME_NOT_STARTED,
+};
+
+struct bind_step {
+	char address[PCI_ADDR_LEN + 1];
+	char driver_before[PD_DRIVER_LEN];
+	char override_before[PD_DRIVER_LEN];
+	char driver_after[PD_DRIVER_LEN]; /* planned; "" for no driver */
+	enum bind_action action;
+	char critical[256]; /* why the host needs it, "" when it does not (a copy: reasons live one scan) */
+	enum bind_outcome outcome;
+	/* progress, for the undo */
+	bool override_written;
+	bool unbound;
+	bool probed;
+	int error; /* negative errno of this step's failure, 0 */
+};
+
+struct bind_plan {
+	enum bind_kind kind;
+	char address[PCI_ADDR_LEN + 1]; /* what the client named */
+	int group;
+	size_t n_steps;
+	struct bind_step *steps;
+	size_t n_critical; /* members the host needs */
+};
+
+/*
+ * Plan @kind for the group of @addr from the inventory's view. Returns 0, or -ENOENT (not_found),
+ * -ENXIO (no IOMMU group: not_viable) with @err set. The caller owns *ret (bind_plan_free).
+ */
+int bindsvc_plan(const struct inv *inv, const char *addr, enum bind_kind kind,
+		 struct bind_plan **ret, struct pd_error *err);
+
+/*
+ * Carry out @plan on sysfs. Refuses (-EPERM, host_critical) a plan touching host-critical
+ * devices unless @force. On failure every step already done is undone in reverse and @err says
+ * what failed; each step's outcome says what happened to it. Logs once.
+ */
+int bindsvc_execute(struct sysfs *s, struct bind_plan *plan, bool force, struct pd_error *err);
+
+void bind_plan_free(struct bind_plan *plan);
+DEFINE_FREEP(struct bind_plan, bind_plan_free)
+
+struct bindsvc; /* opaque: the service the API calls */
+
+/* The service borrows @s and @inv. */
+int bindsvc_new(struct sysfs *s, struct inv *inv, struct bindsvc **ret);
+void bindsvc_free(struct bindsvc *bs);
+DEFINE_FREEP(struct bindsvc, bindsvc_free)
+
+/*
+ * Plan @kind for the group of @addr and, unless @dry_run, carry it out, then rescan so the
+ * inventory shows the result. *ret_plan gets the plan whenever one was made, also when its
+ * execution failed (its steps then say what happened to each device); the caller frees it.
+ */
+int bindsvc_run(struct bindsvc *bs, const char *addr, enum bind_kind kind, bool dry_run,
+		bool force, struct bind_plan **ret_plan, struct pd_error *err);
+
+const char *bind_action_to_string(enum bind_action a);
+const char *bind_outcome_to_string(enum bind_outcome o);

@@ -1,0 +1,115 @@
+#!/bin/sh
+test_description='bind and unbind move whole groups on a live simulated kernel, or nothing'
+. "$top_srcdir/tests/lib/test-lib.sh"
+
+sim_live_require
+
+test_expect_success 'setup: desktop host on the live simulator' '
+	sim_live_start desktop && passd_start &&
+	gpu=$(curl -sSf "$PASSD_URL/v1/devices?class=0x0300" | jq -r "[.devices[] | select(.boot_vga != true)][0].address") &&
+	echo "$gpu" >gpu &&
+	api_expect 200 "/v1/devices/$gpu" && grp=$(jq .iommu_group body) && echo "$grp" >grp &&
+	curl -sSf "$PASSD_URL/v1/groups/$grp" | jq -r ".devices[]" >members &&
+	test "$(wc -l <members)" -eq 2 &&
+	sim_driver_is "$(sed -n 1p members)" nvidia &&
+	sim_driver_is "$(sed -n 2p members)" snd_hda_intel
+'
+
+test_expect_success 'bind moves the GPU and its audio function to vfio-pci together' '
+	api_expect 200 "/v1/devices/$(cat gpu)/bind" -X POST &&
+	jq -e ".result == \"done\" and ([.devices[] | .outcome] | all(. == \"done\"))" body &&
+	for a in $(cat members); do sim_driver_is "$a" vfio-pci || return 1; done &&
+	test "$(cat "$SIM_DEVICES/$(cat gpu)/driver_override")" = vfio-pci &&
+	test -e "$TRASH/live/dev/vfio/$(cat grp)"
+'
+
+test_expect_success 'the API follows: both devices are state vfio and the group is viable' '
+	api_expect 200 "/v1/groups/$(cat grp)" &&
+	jq -e ".viable == true and ([.members[] | .state] | all(. == \"vfio\"))" body &&
+	jq -e "[.members[] | .original_driver] == [\"nvidia\", \"snd_hda_intel\"]" body
+'
+
+test_expect_success 'bind is idempotent' '
+	w=$(grep "^writes=" "$TRASH/live/sim/stats") &&
+	api_expect 200 "/v1/devices/$(cat gpu)/bind" -X POST &&
+	jq -e ".result == \"unchanged\"" body &&
+	test "$(grep "^writes=" "$TRASH/live/sim/stats")" = "$w"
+'
+
+test_expect_success 'unbind gives every device back to its original driver and clears the override' '
+	api_expect 200 "/v1/devices/$(sed -n 2p members)/unbind" -X POST &&
+	jq -e ".result == \"done\"" body &&
+	sim_driver_is "$(sed -n 1p members)" nvidia &&
+	sim_driver_is "$(sed -n 2p members)" snd_hda_intel &&
+	test "$(cat "$SIM_DEVICES/$(cat gpu)/driver_override")" = "(null)" &&
+	test ! -e "$TRASH/live/dev/vfio/$(cat grp)" &&
+	api_expect 200 "/v1/devices/$(cat gpu)/unbind" -X POST &&
+	jq -e ".result == \"unchanged\"" body
+'
+
+test_expect_success 'a probe failing on the second device rolls the first one back' '
+	second=$(sed -n 2p members) &&
+	sim_fault "probe:$second:ignore:count=1" &&
+	api_expect 409 "/v1/devices/$(cat gpu)/bind" -X POST &&
+	api_error_is not_viable &&
+	jq -e "[.devices[] | .outcome] == [\"rolled_back\", \"rolled_back\"]" body &&
+	sim_driver_is "$(sed -n 1p members)" nvidia &&
+	sim_driver_is "$second" snd_hda_intel &&
+	test "$(cat "$SIM_DEVICES/$(cat gpu)/driver_override")" = "(null)" &&
+	test "$(cat "$SIM_DEVICES/$second/driver_override")" = "(null)"
+'
+
+test_expect_success 'a host driver that refuses to let go (EBUSY) is a 409 conflict, rolled back' '
+	second=$(sed -n 2p members) &&
+	sim_fault "unbind:$second:EBUSY:count=1" &&
+	api_expect 409 "/v1/devices/$(cat gpu)/bind" -X POST &&
+	api_error_is conflict &&
+	sim_driver_is "$(sed -n 1p members)" nvidia &&
+	sim_driver_is "$second" snd_hda_intel
+'
+
+test_expect_success 'a device that vanishes mid-bind leaves the rest as they were' '
+	first=$(sed -n 1p members) && second=$(sed -n 2p members) &&
+	sim_fault "vanish:$second:after=0" &&
+	test_must_fail_http=$(api "/v1/devices/$(cat gpu)/bind" -X POST) &&
+	test "$test_must_fail_http" != 200 &&
+	sim_driver_is "$first" nvidia &&
+	echo 1 >"$TRASH/live/sys/bus/pci/rescan" &&
+	sim_driver_is "$second" snd_hda_intel
+'
+
+test_expect_success 'a group holding a mounted disk is refused unless forced' '
+	api_expect 200 "/v1/devices?class=0x0108" &&
+	nvme=$(jq -r "[.devices[] | select(.host_critical.critical)][0].address" body) &&
+	test "$nvme" != null &&
+	api_expect 403 "/v1/devices/$nvme/bind" -X POST && api_error_is host_critical &&
+	sim_driver_is "$nvme" nvme &&
+	api_expect 200 "/v1/devices/$nvme/bind" -X POST -d "{\"force\": true}" &&
+	sim_driver_is "$nvme" vfio-pci &&
+	grep -q "Forced" "$TRASH/passd.log" &&
+	api_expect 200 "/v1/devices/$nvme/unbind" -X POST &&
+	sim_driver_is "$nvme" nvme
+'
+
+test_expect_success 'an endpoint with no driver goes to vfio-pci and back to none' '
+	api_expect 200 "/v1/devices?driver=none" &&
+	lone=$(jq -r "[.devices[] | select(.iommu_group != null and (.class | startswith(\"0x0604\") | not))][0].address" body) &&
+	test "$lone" != null &&
+	api_expect 200 "/v1/devices/$lone/bind?dry_run=true" -X POST &&
+	if jq -e ".host_would_lose | length == 0" body >/dev/null; then
+		api_expect 200 "/v1/devices/$lone/bind" -X POST &&
+		sim_driver_is "$lone" vfio-pci &&
+		api_expect 200 "/v1/devices/$lone/unbind" -X POST &&
+		sim_driver_is "$lone" -
+	fi
+'
+
+test_expect_success 'passctl bind and unbind, over the unix socket' '
+	passctl bind "$(cat gpu)" >out &&
+	sim_driver_is "$(cat gpu)" vfio-pci &&
+	passctl unbind "$(cat gpu)" >out &&
+	sim_driver_is "$(cat gpu)" nvidia &&
+	passd_stop && sim_live_stop
+'
+
+test_done
