@@ -12,6 +12,7 @@
 
 #include <sqlite3.h>
 
+#include "db-priv.h"
 #include "db.h"
 #include "log.h"
 #include "migrations.h"
@@ -198,6 +199,8 @@ struct db {
 	size_t n_known;
 	struct dev_row pending[DB_INSERT_BATCH]; /* new devices not inserted yet */
 	size_t n_pending;
+
+	struct db_intent_stmts *intent; /* intent.c's statements, prepared on first use */
 };
 
 static void known_free(struct db *db);
@@ -250,6 +253,23 @@ static int errno_from_sqlite(sqlite3 *conn, int rc)
 
 /* Record the connection's last error as "database PATH: WHAT: sqlite message"; returns the errno.
  */
+sqlite3 *db_get_conn(struct db *db)
+{
+	return db->conn;
+}
+
+struct db_intent_stmts **db_get_intent_stmts(struct db *db)
+{
+	return &db->intent;
+}
+
+static int db_fail(struct db *db, struct pd_error *err, int rc, const char *what);
+
+int db_sqlite_fail(struct db *db, struct pd_error *err, int rc, const char *what)
+{
+	return db_fail(db, err, rc, what);
+}
+
 static int db_fail(struct db *db, struct pd_error *err, int rc, const char *what)
 {
 	int r = errno_from_sqlite(db->conn, rc);
@@ -618,6 +638,7 @@ void db_free(struct db *db)
 	if (!db)
 		return;
 	known_free(db);
+	db_intent_stmts_free(db->intent);
 	for (size_t i = 0; i < _DB_STMT_MAX; i++)
 		sqlite3_finalize(db->stmt[i]);
 	/* Closing with a transaction open rolls it back; the last close checkpoints the WAL. */

@@ -57,3 +57,35 @@ int db_list_gone(struct db *db, struct pd_device **ret_devs, size_t *ret_n, stru
 
 /* Cheap liveness probe for /v1/health: 0 when a trivial query succeeds. */
 int db_ping(struct db *db);
+
+/*
+ * The intent log (intent.c). An operation that writes to sysfs records, before its first
+ * write, the state of every device it may touch (db_intent_begin, one transaction), and its
+ * end (db_intent_finish). Intents still pending at start belong to a passd that died midway.
+ */
+struct db_intent_step {
+	char address[PCI_ADDR_LEN + 1];
+	char driver_before[PD_DRIVER_LEN];   /* "" for none */
+	char override_before[PD_DRIVER_LEN]; /* "" for none */
+	char driver_after[PD_DRIVER_LEN];
+};
+
+struct db_intent {
+	int64_t id;
+	char kind[16]; /* bind, unbind, sriov */
+	char address[PCI_ADDR_LEN + 1];
+	int group; /* -1 when none */
+	size_t n_steps;
+	struct db_intent_step *steps; /* in execution order */
+};
+
+int db_intent_begin(struct db *db, const char *kind, const char *address, int group,
+		    const struct db_intent_step *steps, size_t n, int64_t *ret_id,
+		    struct pd_error *err);
+/* @state: done, rolled_back, failed or recovered; @error may be NULL. */
+int db_intent_finish(struct db *db, int64_t id, const char *state, const char *error,
+		     struct pd_error *err);
+/* Pending intents, oldest first. The caller frees with db_intent_array_free(). */
+int db_intent_list_pending(struct db *db, struct db_intent **ret, size_t *ret_n,
+			   struct pd_error *err);
+void db_intent_array_free(struct db_intent *a, size_t n);

@@ -861,6 +861,75 @@ static void test_db_scan_4096_devices(void **state)
 	free(devs);
 }
 
+static void test_db_intent_pending_survives_reopen_until_finished(void **state)
+{
+	struct fixture *fx = *state;
+	struct db_intent_step steps[2] = {
+		{ "0000:01:00.0", "nvidia", "", "vfio-pci" },
+		{ "0000:01:00.1", "snd_hda_intel", "", "vfio-pci" },
+	};
+	struct pd_error err = PD_ERROR_INIT;
+	struct db_intent *a = NULL;
+	struct db *db = open_ok(fx->path);
+	size_t n = 99;
+	int64_t id = -1;
+
+	assert_int_equal(db_intent_begin(db, "bind", "0000:01:00.0", 7, steps, 2, &id, &err), 0);
+	assert_true(id > 0);
+	db_free(db); /* a passd that dies here leaves the intent pending */
+
+	db = open_ok(fx->path);
+	assert_int_equal(db_intent_list_pending(db, &a, &n, &err), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(a[0].id, id);
+	assert_string_equal(a[0].kind, "bind");
+	assert_int_equal(a[0].group, 7);
+	assert_int_equal(a[0].n_steps, 2);
+	assert_string_equal(a[0].steps[1].address, "0000:01:00.1");
+	assert_string_equal(a[0].steps[1].driver_before, "snd_hda_intel");
+	assert_string_equal(a[0].steps[0].override_before, "");
+	assert_string_equal(a[0].steps[0].driver_after, "vfio-pci");
+	db_intent_array_free(a, n);
+
+	assert_int_equal(db_intent_finish(db, id, "recovered", NULL, &err), 0);
+	assert_int_equal(db_intent_list_pending(db, &a, &n, &err), 0);
+	assert_int_equal(n, 0);
+	db_intent_array_free(a, n);
+	/* A state outside the schema's list is refused by the database, not stored. */
+	assert_true(db_intent_begin(db, "bind", "0000:02:00.0", -1, steps, 1, &id, &err) == 0);
+	assert_true(db_intent_finish(db, id, "sideways", NULL, &err) < 0);
+	db_free(db);
+}
+
+static void test_db_migration_from_v1_keeps_devices(void **state)
+{
+	struct fixture *fx = *state;
+	struct pd_error err = PD_ERROR_INIT;
+	const struct migration *m;
+	sqlite3 *conn;
+	struct db *db;
+	size_t n;
+
+	/* A database as version 1 of passd left it, with a device in it. */
+	m = db_migrations_get(&n);
+	assert_true(n >= 2);
+	assert_int_equal(sqlite3_open(fx->path, &conn), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(conn, m[0].sql, NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(conn,
+				      "INSERT INTO device (address, class, first_seen, last_seen, scan_id)"
+				      " VALUES ('0000:65:00.0', '0x030000', 1, 1, 1);"
+				      "PRAGMA application_id = 1885434724; PRAGMA user_version = 1;",
+				      NULL, NULL, NULL),
+			 SQLITE_OK);
+	sqlite3_close(conn);
+
+	assert_int_equal(db_open(fx->path, &db, &err), 0);
+	assert_int_equal(db_schema_version(db), db_schema_version_latest());
+	db_free(db);
+	assert_int_equal(raw_int(fx->path, "SELECT count(*) FROM device WHERE address = '0000:65:00.0'"), 1);
+	assert_int_equal(raw_int(fx->path, "SELECT count(*) FROM intent"), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -869,6 +938,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_db_migrations_applied_in_order, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_db_reopen_keeps_data, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_db_intent_pending_survives_reopen_until_finished,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_db_migration_from_v1_keeps_devices, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_db_refuses_newer_schema, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_db_refuses_non_sqlite_file, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_db_refuses_other_programs_database, setup,

@@ -1,0 +1,246 @@
+#include <config.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "db-priv.h"
+
+enum {
+	ST_BEGIN,
+	ST_COMMIT,
+	ST_ROLLBACK,
+	ST_INSERT,
+	ST_STEP,
+	ST_FINISH,
+	ST_PENDING,
+	ST_STEPS_OF,
+	_ST_MAX,
+};
+
+static const char *const sql[_ST_MAX] = {
+	[ST_BEGIN] = "BEGIN IMMEDIATE",
+	[ST_COMMIT] = "COMMIT",
+	[ST_ROLLBACK] = "ROLLBACK",
+	[ST_INSERT] = "INSERT INTO intent (kind, address, iommu_group, state, created_at)"
+		      " VALUES (?1, ?2, ?3, 'pending', ?4)",
+	[ST_STEP] = "INSERT INTO intent_step (intent_id, seq, address, driver_before,"
+		    " override_before, driver_after) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	[ST_FINISH] = "UPDATE intent SET state = ?2, error = ?3, finished_at = ?4"
+		      " WHERE id = ?1 AND state = 'pending'",
+	[ST_PENDING] = "SELECT id, kind, address, iommu_group FROM intent WHERE state = 'pending'"
+		       " ORDER BY id",
+	[ST_STEPS_OF] = "SELECT address, driver_before, override_before, driver_after"
+			" FROM intent_step WHERE intent_id = ?1 ORDER BY seq",
+};
+
+struct db_intent_stmts {
+	sqlite3_stmt *s[_ST_MAX];
+};
+
+void db_intent_stmts_free(struct db_intent_stmts *st)
+{
+	if (!st)
+		return;
+	for (size_t i = 0; i < _ST_MAX; i++)
+		sqlite3_finalize(st->s[i]);
+	free(st);
+}
+
+static int64_t now_usec(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static int stmts(struct db *db, struct db_intent_stmts **ret, struct pd_error *err)
+{
+	struct db_intent_stmts **slot = db_get_intent_stmts(db);
+
+	if (!*slot) {
+		struct db_intent_stmts *st = calloc(1, sizeof(*st));
+		if (!st)
+			return pd_error_set(err, PD_ERR_INTERNAL, -ENOMEM, "out of memory");
+		for (size_t i = 0; i < _ST_MAX; i++) {
+			int rc = sqlite3_prepare_v3(db_get_conn(db), sql[i], -1,
+						    SQLITE_PREPARE_PERSISTENT, &st->s[i], NULL);
+			if (rc != SQLITE_OK) {
+				db_intent_stmts_free(st);
+				return db_sqlite_fail(db, err, rc, "preparing the intent log");
+			}
+		}
+		*slot = st;
+	}
+	*ret = *slot;
+	return 0;
+}
+
+/* Run a statement that returns no row, then reset it. */
+static int run(struct db *db, sqlite3_stmt *s, const char *what, struct pd_error *err)
+{
+	int rc = sqlite3_step(s);
+
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	return rc == SQLITE_DONE ? 0 : db_sqlite_fail(db, err, rc, what);
+}
+
+static void bind_text(sqlite3_stmt *s, int i, const char *v)
+{
+	sqlite3_bind_text(s, i, v, -1, SQLITE_TRANSIENT);
+}
+
+int db_intent_begin(struct db *db, const char *kind, const char *address, int group,
+		    const struct db_intent_step *steps, size_t n, int64_t *ret_id,
+		    struct pd_error *err)
+{
+	struct db_intent_stmts *st;
+	int64_t id;
+	int r;
+
+	r = stmts(db, &st, err);
+	if (r < 0)
+		return r;
+	r = run(db, st->s[ST_BEGIN], "starting an intent", err);
+	if (r < 0)
+		return r;
+
+	bind_text(st->s[ST_INSERT], 1, kind);
+	bind_text(st->s[ST_INSERT], 2, address);
+	if (group >= 0)
+		sqlite3_bind_int(st->s[ST_INSERT], 3, group);
+	sqlite3_bind_int64(st->s[ST_INSERT], 4, now_usec());
+	r = run(db, st->s[ST_INSERT], "recording an intent", err);
+	if (r < 0)
+		goto rollback;
+	id = sqlite3_last_insert_rowid(db_get_conn(db));
+
+	for (size_t i = 0; i < n; i++) {
+		sqlite3_stmt *s = st->s[ST_STEP];
+		sqlite3_bind_int64(s, 1, id);
+		sqlite3_bind_int64(s, 2, (int64_t)i);
+		bind_text(s, 3, steps[i].address);
+		bind_text(s, 4, steps[i].driver_before);
+		bind_text(s, 5, steps[i].override_before);
+		bind_text(s, 6, steps[i].driver_after);
+		r = run(db, s, "recording an intent step", err);
+		if (r < 0)
+			goto rollback;
+	}
+	r = run(db, st->s[ST_COMMIT], "committing an intent", err);
+	if (r < 0)
+		goto rollback;
+	*ret_id = id;
+	return 0;
+
+rollback:
+	(void)run(db, st->s[ST_ROLLBACK], "rolling back an intent", NULL); /* first error wins */
+	return r;
+}
+
+int db_intent_finish(struct db *db, int64_t id, const char *state, const char *error,
+		     struct pd_error *err)
+{
+	struct db_intent_stmts *st;
+	sqlite3_stmt *s;
+	int r;
+
+	r = stmts(db, &st, err);
+	if (r < 0)
+		return r;
+	s = st->s[ST_FINISH];
+	sqlite3_bind_int64(s, 1, id);
+	bind_text(s, 2, state);
+	if (error)
+		bind_text(s, 3, error);
+	sqlite3_bind_int64(s, 4, now_usec());
+	return run(db, s, "finishing an intent", err);
+}
+
+void db_intent_array_free(struct db_intent *a, size_t n)
+{
+	for (size_t i = 0; a && i < n; i++)
+		free(a[i].steps);
+	free(a);
+}
+
+static void copy_col(sqlite3_stmt *s, int col, char *dst, size_t size)
+{
+	const unsigned char *v = sqlite3_column_text(s, col);
+
+	snprintf(dst, size, "%s", v ? (const char *)v : "");
+}
+
+static int load_steps(struct db *db, struct db_intent_stmts *st, struct db_intent *it,
+		      struct pd_error *err)
+{
+	sqlite3_stmt *s = st->s[ST_STEPS_OF];
+	int rc;
+
+	sqlite3_bind_int64(s, 1, it->id);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct db_intent_step *ns, *p;
+		ns = realloc(it->steps, (it->n_steps + 1) * sizeof(*ns));
+		if (!ns) {
+			sqlite3_reset(s);
+			return pd_error_set(err, PD_ERR_INTERNAL, -ENOMEM, "out of memory");
+		}
+		it->steps = ns;
+		p = &ns[it->n_steps++];
+		copy_col(s, 0, p->address, sizeof(p->address));
+		copy_col(s, 1, p->driver_before, sizeof(p->driver_before));
+		copy_col(s, 2, p->override_before, sizeof(p->override_before));
+		copy_col(s, 3, p->driver_after, sizeof(p->driver_after));
+	}
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? 0 : db_sqlite_fail(db, err, rc, "reading intent steps");
+}
+
+int db_intent_list_pending(struct db *db, struct db_intent **ret, size_t *ret_n,
+			   struct pd_error *err)
+{
+	struct db_intent_stmts *st;
+	struct db_intent *a = NULL;
+	size_t n = 0;
+	sqlite3_stmt *s;
+	int rc, r;
+
+	r = stmts(db, &st, err);
+	if (r < 0)
+		return r;
+	s = st->s[ST_PENDING];
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct db_intent *na = realloc(a, (n + 1) * sizeof(*na));
+		if (!na) {
+			sqlite3_reset(s);
+			db_intent_array_free(a, n);
+			return pd_error_set(err, PD_ERR_INTERNAL, -ENOMEM, "out of memory");
+		}
+		a = na;
+		memset(&a[n], 0, sizeof(a[n]));
+		a[n].id = sqlite3_column_int64(s, 0);
+		copy_col(s, 1, a[n].kind, sizeof(a[n].kind));
+		copy_col(s, 2, a[n].address, sizeof(a[n].address));
+		a[n].group = sqlite3_column_type(s, 3) == SQLITE_NULL ? -1 : sqlite3_column_int(s, 3);
+		n++;
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE) {
+		db_intent_array_free(a, n);
+		return db_sqlite_fail(db, err, rc, "listing pending intents");
+	}
+	for (size_t i = 0; i < n; i++) {
+		r = load_steps(db, st, &a[i], err);
+		if (r < 0) {
+			db_intent_array_free(a, n);
+			return r;
+		}
+	}
+	*ret = a;
+	*ret_n = n;
+	return 0;
+}
