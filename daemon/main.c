@@ -148,6 +148,7 @@ static int passd_setup(struct passd *p)
 	static const int signals[] = { SIGTERM, SIGINT, SIGHUP };
 	struct pd_error err = PD_ERROR_INIT;
 	struct api_config acfg;
+	unsigned recovered = 0;
 	int r;
 
 	r = loop_new(&p->loop);
@@ -190,9 +191,15 @@ static int passd_setup(struct passd *p)
 		.db_path = p->cfg->db_path,
 		.web_dir = p->cfg->web_dir,
 	};
-	r = bindsvc_new(p->sysfs, p->inv, &p->bindsvc);
+	r = bindsvc_new(p->sysfs, p->db, p->inv, &p->bindsvc);
 	if (r < 0)
 		return log_error_errno(r, "Cannot create the binding service: %m");
+	/* Before serving: finish what a crashed passd left half-done. */
+	r = bindsvc_recover(p->bindsvc, &recovered);
+	if (r < 0)
+		return r; /* logged */
+	if (recovered > 0 && inv_scan(p->inv, &err) < 0)
+		return -EIO; /* logged */
 	r = api_server_new(&acfg, p->inv, p->bindsvc, &p->api);
 	if (r < 0)
 		return log_error_errno(r, "Cannot create the API server: %m");

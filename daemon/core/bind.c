@@ -6,12 +6,47 @@
 #include <string.h>
 
 #include "bind.h"
+#include "db/db.h"
 #include "groups.h"
 #include "inventory.h"
 #include "log.h"
 #include "sysfs/sysfs.h"
 
 #define VFIO_DRIVER "vfio-pci"
+
+#ifdef PASSD_TEST_HOOKS
+/*
+ * PASSD_CRASH_AT=OP:K kills passd (exit 137, as SIGKILL would) right after the K-th side
+ * effect of operation OP (bind, unbind): the intent record, each sysfs write, the result
+ * record. Compiled into developer builds only, so tests can crash at every step.
+ */
+static void crash_point(const char *op)
+{
+	static int target = -2, count;
+	static char want[16];
+
+	if (target == -2) {
+		const char *e = getenv("PASSD_CRASH_AT");
+		const char *colon = e ? strchr(e, ':') : NULL;
+		target = -1;
+		if (colon && (size_t)(colon - e) < sizeof(want)) {
+			memcpy(want, e, (size_t)(colon - e));
+			want[colon - e] = '\0';
+			target = atoi(colon + 1);
+		}
+	}
+	if (target <= 0 || !streq(op, want))
+		return;
+	if (++count == target) {
+		log_notice("PASSD_CRASH_AT=%s:%d reached, dying", op, target);
+		_exit(137);
+	}
+}
+#else
+static inline void crash_point(const char *op)
+{
+}
+#endif
 
 void bind_plan_free(struct bind_plan *plan)
 {
@@ -127,6 +162,32 @@ int bindsvc_plan(const struct inv *inv, const char *addr, enum bind_kind kind,
 	return 0;
 }
 
+static const char *crash_op = "bind"; /* the operation in progress, for crash_point() */
+
+static int w_override(struct sysfs *s, const char *addr, const char *driver)
+{
+	int r = sysfs_pci_set_override(s, addr, driver);
+
+	crash_point(crash_op);
+	return r;
+}
+
+static int w_unbind(struct sysfs *s, const char *addr, const char *driver)
+{
+	int r = sysfs_pci_unbind(s, addr, driver);
+
+	crash_point(crash_op);
+	return r;
+}
+
+static int w_probe(struct sysfs *s, const char *addr)
+{
+	int r = sysfs_pci_probe(s, addr);
+
+	crash_point(crash_op);
+	return r;
+}
+
 /* The device's driver must now be @want ("" for none). */
 static int check_driver(struct sysfs *s, const char *addr, const char *want, char *now)
 {
@@ -143,13 +204,13 @@ static int step_bind(struct sysfs *s, struct bind_step *st, struct pd_error *err
 	char now[PD_DRIVER_LEN];
 	int r;
 
-	r = sysfs_pci_set_override(s, st->address, VFIO_DRIVER);
+	r = w_override(s, st->address, VFIO_DRIVER);
 	if (r < 0)
 		return pd_error_set(err, PD_ERR_INTERNAL, r, "setting driver_override of %s: %s",
 				    st->address, strerror(-r));
 	st->override_written = true;
 	if (st->driver_before[0] && !streq(st->driver_before, VFIO_DRIVER)) {
-		r = sysfs_pci_unbind(s, st->address, st->driver_before);
+		r = w_unbind(s, st->address, st->driver_before);
 		if (r < 0)
 			return pd_error_set(err, r == -EBUSY ? PD_ERR_CONFLICT : PD_ERR_INTERNAL, r,
 					    "unbinding %s from %s: %s", st->address,
@@ -158,7 +219,7 @@ static int step_bind(struct sysfs *s, struct bind_step *st, struct pd_error *err
 	}
 	if (check_driver(s, st->address, VFIO_DRIVER, now) == 0)
 		return 0;
-	r = sysfs_pci_probe(s, st->address);
+	r = w_probe(s, st->address);
 	st->probed = true;
 	if (r < 0)
 		return pd_error_set(err, PD_ERR_INTERNAL, r, "probing %s for vfio-pci: %s",
@@ -178,13 +239,13 @@ static int step_unbind(struct sysfs *s, struct bind_step *st, struct pd_error *e
 	char now[PD_DRIVER_LEN];
 	int r;
 
-	r = sysfs_pci_set_override(s, st->address, NULL);
+	r = w_override(s, st->address, NULL);
 	if (r < 0)
 		return pd_error_set(err, PD_ERR_INTERNAL, r, "clearing driver_override of %s: %s",
 				    st->address, strerror(-r));
 	st->override_written = true;
 	if (st->driver_before[0] && !streq(st->driver_before, st->driver_after)) {
-		r = sysfs_pci_unbind(s, st->address, st->driver_before);
+		r = w_unbind(s, st->address, st->driver_before);
 		if (r < 0)
 			return pd_error_set(err, r == -EBUSY ? PD_ERR_CONFLICT : PD_ERR_INTERNAL, r,
 					    "unbinding %s from %s: %s", st->address,
@@ -198,7 +259,7 @@ static int step_unbind(struct sysfs *s, struct bind_step *st, struct pd_error *e
 					      "%s is still on %s after the unbind", st->address, now);
 	if (check_driver(s, st->address, st->driver_after, now) == 0)
 		return 0;
-	r = sysfs_pci_probe(s, st->address);
+	r = w_probe(s, st->address);
 	st->probed = true;
 	if (r < 0)
 		return pd_error_set(err, PD_ERR_INTERNAL, r, "probing %s for %s: %s", st->address,
@@ -222,15 +283,15 @@ static int step_undo(struct sysfs *s, struct bind_step *st)
 	if (r < 0)
 		return r;
 	if (now[0] && !streq(now, st->driver_before)) {
-		r = sysfs_pci_unbind(s, st->address, now);
+		r = w_unbind(s, st->address, now);
 		if (r < 0 && !first)
 			first = r;
 	}
-	r = sysfs_pci_set_override(s, st->address, st->override_before);
+	r = w_override(s, st->address, st->override_before);
 	if (r < 0 && !first)
 		first = r;
 	if (st->driver_before[0] && check_driver(s, st->address, st->driver_before, now) < 0) {
-		r = sysfs_pci_probe(s, st->address);
+		r = w_probe(s, st->address);
 		if (r < 0 && !first)
 			first = r;
 		r = check_driver(s, st->address, st->driver_before, now);
@@ -240,9 +301,53 @@ static int step_undo(struct sysfs *s, struct bind_step *st)
 	return first;
 }
 
-int bindsvc_execute(struct sysfs *s, struct bind_plan *plan, bool force, struct pd_error *err)
+/* Record where every device to move stands now, before the first write. */
+static int write_intent(struct sysfs *s, struct db *db, struct bind_plan *plan, int64_t *ret_id,
+			struct pd_error *err)
+{
+	_cleanup_free_ struct db_intent_step *steps = calloc(plan->n_steps, sizeof(*steps));
+	size_t n = 0;
+	int r;
+
+	if (!steps)
+		return pd_error_set(err, PD_ERR_INTERNAL, -ENOMEM, "out of memory");
+	for (size_t i = 0; i < plan->n_steps; i++) {
+		struct bind_step *st = &plan->steps[i];
+		struct pd_device now;
+
+		if (st->action != BIND_ACTION_MOVE)
+			continue;
+		/* The inventory may be a rescan old: start from what sysfs says now. */
+		r = sysfs_pci_read_device(s, st->address, &now);
+		if (r < 0)
+			return pd_error_set(err, r == -ENOENT ? PD_ERR_CONFLICT : PD_ERR_INTERNAL, r,
+					    "%s vanished before it could be moved: %s", st->address,
+					    strerror(-r));
+		snprintf(st->driver_before, sizeof(st->driver_before), "%s", now.driver);
+		snprintf(st->override_before, sizeof(st->override_before), "%s", now.driver_override);
+		pd_device_clear(&now);
+		snprintf(steps[n].address, sizeof(steps[n].address), "%s", st->address);
+		snprintf(steps[n].driver_before, sizeof(steps[n].driver_before), "%s", st->driver_before);
+		snprintf(steps[n].override_before, sizeof(steps[n].override_before), "%s",
+			 st->override_before);
+		snprintf(steps[n].driver_after, sizeof(steps[n].driver_after), "%s", st->driver_after);
+		n++;
+	}
+	r = db_intent_begin(db, plan->kind == BIND_KIND_BIND ? "bind" : "unbind", plan->address,
+			    plan->group, steps, n, ret_id, err);
+	if (r < 0)
+		return r;
+	crash_point(crash_op);
+	return 0;
+}
+
+int bindsvc_execute(struct sysfs *s, struct db *db, struct bind_plan *plan, bool force,
+		    struct pd_error *err)
 {
 	const char *what = plan->kind == BIND_KIND_BIND ? "bind" : "unbind";
+	struct pd_error end_err = PD_ERROR_INIT;
+	bool undo_failed = false;
+	int64_t intent = -1;
 	size_t i;
 	int r = 0;
 
@@ -260,26 +365,22 @@ int bindsvc_execute(struct sysfs *s, struct bind_plan *plan, bool force, struct 
 		log_warning("Forced: binding group %d although it holds host-critical devices",
 			    plan->group);
 
+	crash_op = what;
+	r = write_intent(s, db, plan, &intent, err);
+	if (r < 0) {
+		for (size_t k = 0; k < plan->n_steps; k++)
+			plan->steps[k].outcome = BIND_OUTCOME_NOT_STARTED;
+		return log_error_errno(r, "Group %d %s not started: %s", plan->group, what,
+				       err ? err->message : "");
+	}
+
 	for (i = 0; i < plan->n_steps; i++) {
 		struct bind_step *st = &plan->steps[i];
-		struct pd_device now;
 
 		if (st->action != BIND_ACTION_MOVE) {
 			st->outcome = BIND_OUTCOME_UNCHANGED;
 			continue;
 		}
-		/* The inventory may be a rescan old: start from what sysfs says now. */
-		r = sysfs_pci_read_device(s, st->address, &now);
-		if (r < 0) {
-			pd_error_set(err, r == -ENOENT ? PD_ERR_CONFLICT : PD_ERR_INTERNAL, r,
-				     "%s vanished before it could be moved: %s", st->address,
-				     strerror(-r));
-			goto rollback;
-		}
-		snprintf(st->driver_before, sizeof(st->driver_before), "%s", now.driver);
-		snprintf(st->override_before, sizeof(st->override_before), "%s", now.driver_override);
-		pd_device_clear(&now);
-
 		r = plan->kind == BIND_KIND_BIND ? step_bind(s, st, err) : step_unbind(s, st, err);
 		if (r < 0) {
 			st->error = r;
@@ -288,6 +389,11 @@ int bindsvc_execute(struct sysfs *s, struct bind_plan *plan, bool force, struct 
 		st->outcome = BIND_OUTCOME_DONE;
 	}
 
+	/* The moves are done whatever the log says; a failure here is only logged. */
+	if (db_intent_finish(db, intent, "done", NULL, &end_err) < 0)
+		log_warning("Group %d %s done, but recording it failed: %s", plan->group, what,
+			    end_err.message);
+	crash_point(crash_op);
 	for (i = 0; i < plan->n_steps; i++)
 		if (plan->steps[i].outcome == BIND_OUTCOME_DONE)
 			log_info("Group %d %s: %s %s -> %s", plan->group, what,
@@ -314,6 +420,7 @@ rollback:
 		}
 		u = step_undo(s, st);
 		if (u < 0) {
+			undo_failed = true;
 			st->outcome = BIND_OUTCOME_ROLLBACK_FAILED;
 			log_warning("Rolling back %s of %s (to %s) failed: %s", what, st->address,
 				    st->driver_before[0] ? st->driver_before : "no driver",
@@ -322,21 +429,27 @@ rollback:
 			st->outcome = BIND_OUTCOME_ROLLED_BACK;
 		}
 	}
+	if (db_intent_finish(db, intent, undo_failed ? "failed" : "rolled_back",
+			     err ? err->message : NULL, &end_err) < 0)
+		log_warning("Recording the end of group %d's %s failed: %s", plan->group, what,
+			    end_err.message);
 	return r;
 }
 
 struct bindsvc {
 	struct sysfs *sysfs;
+	struct db *db;
 	struct inv *inv;
 };
 
-int bindsvc_new(struct sysfs *s, struct inv *inv, struct bindsvc **ret)
+int bindsvc_new(struct sysfs *s, struct db *db, struct inv *inv, struct bindsvc **ret)
 {
 	struct bindsvc *bs = calloc(1, sizeof(*bs));
 
 	if (!bs)
 		return -ENOMEM;
 	bs->sysfs = s;
+	bs->db = db;
 	bs->inv = inv;
 	*ret = bs;
 	return 0;
@@ -368,7 +481,7 @@ int bindsvc_run(struct bindsvc *bs, const char *addr, enum bind_kind kind, bool 
 		return 0;
 	}
 
-	r = bindsvc_execute(bs->sysfs, plan, force, err);
+	r = bindsvc_execute(bs->sysfs, bs->db, plan, force, err);
 	/* Whatever happened, the API must show the tree as it is now. */
 	if (inv_scan(bs->inv, &scan_err) < 0)
 		log_warning("Rescan after %s of group %d failed, the inventory may be stale: %s",
@@ -376,4 +489,61 @@ int bindsvc_run(struct bindsvc *bs, const char *addr, enum bind_kind kind, bool 
 			    scan_err.message);
 	*ret_plan = TAKE_PTR(plan);
 	return r;
+}
+
+/* Put one device back to @driver and @override, from wherever a crash left it. */
+static int restore_device(struct sysfs *s, const struct db_intent_step *st)
+{
+	struct bind_step b = { 0 };
+
+	snprintf(b.address, sizeof(b.address), "%s", st->address);
+	snprintf(b.driver_before, sizeof(b.driver_before), "%s", st->driver_before);
+	snprintf(b.override_before, sizeof(b.override_before), "%s", st->override_before);
+	/* We do not know how far the step got: undo as if it had done everything. */
+	b.override_written = b.unbound = b.probed = true;
+	return step_undo(s, &b);
+}
+
+int bindsvc_recover(struct bindsvc *bs, unsigned *ret_n)
+{
+	struct pd_error err = PD_ERROR_INIT;
+	struct db_intent *a = NULL;
+	size_t n = 0;
+	int r;
+
+	r = db_intent_list_pending(bs->db, &a, &n, &err);
+	if (r < 0)
+		return log_error_errno(r, "Cannot read the intent log: %s", err.message);
+
+	crash_op = "recover";
+	for (size_t i = 0; i < n; i++) {
+		struct db_intent *it = &a[i];
+		bool failed = false;
+
+		log_warning("Found the %s of group %d (%s) interrupted by a crash; putting its %zu device(s) back",
+			    it->kind, it->group, it->address, it->n_steps);
+		for (size_t j = it->n_steps; j-- > 0;) {
+			int u = restore_device(bs->sysfs, &it->steps[j]);
+			if (u == -ENOENT) {
+				log_warning("Device '%s' is gone, nothing to put back, continuing",
+					    it->steps[j].address);
+			} else if (u < 0) {
+				failed = true;
+				log_warning("Putting '%s' back on %s failed: %s", it->steps[j].address,
+					    it->steps[j].driver_before[0] ? it->steps[j].driver_before
+									  : "no driver",
+					    strerror(-u));
+			}
+		}
+		r = db_intent_finish(bs->db, it->id, failed ? "failed" : "recovered",
+				     failed ? "recovery could not restore every device" : NULL, &err);
+		if (r < 0) {
+			db_intent_array_free(a, n);
+			return log_error_errno(r, "Cannot close intent %lld: %s", (long long)it->id,
+					       err.message);
+		}
+	}
+	db_intent_array_free(a, n);
+	*ret_n = (unsigned)n;
+	return 0;
 }

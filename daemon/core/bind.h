@@ -19,6 +19,7 @@
 
 struct sysfs;
 struct inv;
+struct db;
 
 enum bind_kind {
 	BIND_KIND_BIND,	  /* to vfio-pci */
@@ -73,18 +74,21 @@ int bindsvc_plan(const struct inv *inv, const char *addr, enum bind_kind kind,
 
 /*
  * Carry out @plan on sysfs. Refuses (-EPERM, host_critical) a plan touching host-critical
- * devices unless @force. On failure every step already done is undone in reverse and @err says
+ * devices unless @force. Before the first write, the state of every device to move goes to
+ * the intent log in @db, so a passd that dies midway puts it back at its next start
+ * (bindsvc_recover). On failure every step already done is undone in reverse and @err says
  * what failed; each step's outcome says what happened to it. Logs once.
  */
-int bindsvc_execute(struct sysfs *s, struct bind_plan *plan, bool force, struct pd_error *err);
+int bindsvc_execute(struct sysfs *s, struct db *db, struct bind_plan *plan, bool force,
+		    struct pd_error *err);
 
 void bind_plan_free(struct bind_plan *plan);
 DEFINE_FREEP(struct bind_plan, bind_plan_free)
 
 struct bindsvc; /* opaque: the service the API calls */
 
-/* The service borrows @s and @inv. */
-int bindsvc_new(struct sysfs *s, struct inv *inv, struct bindsvc **ret);
+/* The service borrows @s, @db and @inv. */
+int bindsvc_new(struct sysfs *s, struct db *db, struct inv *inv, struct bindsvc **ret);
 void bindsvc_free(struct bindsvc *bs);
 DEFINE_FREEP(struct bindsvc, bindsvc_free)
 
@@ -95,6 +99,14 @@ DEFINE_FREEP(struct bindsvc, bindsvc_free)
  */
 int bindsvc_run(struct bindsvc *bs, const char *addr, enum bind_kind kind, bool dry_run,
 		bool force, struct bind_plan **ret_plan, struct pd_error *err);
+
+/*
+ * At start: put back every device of every operation a previous passd left pending (it died
+ * between its intent and its end), in reverse order, and close those intents as recovered.
+ * *ret_n gets how many there were. Logs what it does. Failures to restore a device are
+ * logged and recorded; the function fails only when the database does.
+ */
+int bindsvc_recover(struct bindsvc *bs, unsigned *ret_n);
 
 const char *bind_action_to_string(enum bind_action a);
 const char *bind_outcome_to_string(enum bind_outcome o);
