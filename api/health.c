@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/bind.h"
 #include "handlers.h"
 
 void api_health_get(struct api_request *req, struct api_response *resp, const char *const *p)
@@ -31,6 +32,17 @@ void api_health_get(struct api_request *req, struct api_response *resp, const ch
 	if (!v) {
 		api_respond_errorf(resp, PD_ERR_INTERNAL, "out of memory");
 		return;
+	}
+	if (ctx->bindsvc) {
+		const struct bind_drift *drift;
+		size_t n = bindsvc_get_drift(ctx->bindsvc, &drift);
+		json_t *a = json_array();
+		for (size_t i = 0; a && i < n; i++)
+			json_array_append_new(a, json_pack("{s:s,s:s}", "address", drift[i].address,
+							   "reason", drift[i].reason));
+		json_object_set_new(v, "reconcile",
+				    json_pack("{s:i,s:o*}", "reapplied",
+					      (int)bindsvc_get_reapplied(ctx->bindsvc), "drift", a));
 	}
 	/* Health is tiny: its ETag is its own content. */
 	text = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS);

@@ -200,6 +200,9 @@ static int passd_setup(struct passd *p)
 		return r; /* logged */
 	if (recovered > 0 && inv_scan(p->inv, &err) < 0)
 		return -EIO; /* logged */
+	r = bindsvc_reconcile(p->bindsvc);
+	if (r < 0)
+		return r; /* logged */
 	r = api_server_new(&acfg, p->inv, p->bindsvc, &p->api);
 	if (r < 0)
 		return log_error_errno(r, "Cannot create the API server: %m");

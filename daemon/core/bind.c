@@ -1,6 +1,7 @@
 #include <config.h>
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -440,6 +441,9 @@ struct bindsvc {
 	struct sysfs *sysfs;
 	struct db *db;
 	struct inv *inv;
+	unsigned reapplied;
+	struct bind_drift *drift;
+	size_t n_drift;
 };
 
 int bindsvc_new(struct sysfs *s, struct db *db, struct inv *inv, struct bindsvc **ret)
@@ -457,6 +461,9 @@ int bindsvc_new(struct sysfs *s, struct db *db, struct inv *inv, struct bindsvc 
 
 void bindsvc_free(struct bindsvc *bs)
 {
+	if (!bs)
+		return;
+	free(bs->drift);
 	free(bs);
 }
 
@@ -546,4 +553,108 @@ int bindsvc_recover(struct bindsvc *bs, unsigned *ret_n)
 	db_intent_array_free(a, n);
 	*ret_n = (unsigned)n;
 	return 0;
+}
+
+static int add_drift(struct bindsvc *bs, const char *addr, const char *fmt, ...) _printf_(3, 4);
+
+static int add_drift(struct bindsvc *bs, const char *addr, const char *fmt, ...)
+{
+	struct bind_drift *nd = realloc(bs->drift, (bs->n_drift + 1) * sizeof(*nd));
+	va_list ap;
+
+	if (!nd)
+		return -ENOMEM;
+	bs->drift = nd;
+	nd = &bs->drift[bs->n_drift++];
+	snprintf(nd->address, sizeof(nd->address), "%s", addr);
+	va_start(ap, fmt);
+	vsnprintf(nd->reason, sizeof(nd->reason), fmt, ap);
+	va_end(ap);
+	log_warning("Drift at '%s': %s", addr, nd->reason);
+	return 0;
+}
+
+static bool same_identity(const struct db_binding *b, const struct pd_device *d)
+{
+	return streq(b->vendor_id, d->vendor_id) && streq(b->device_id, d->device_id) &&
+	       streq(b->subsystem_vendor_id, d->subsystem_vendor_id) &&
+	       streq(b->subsystem_device_id, d->subsystem_device_id);
+}
+
+static bool is_bound_in(const struct db_binding *a, size_t n, const char *addr)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!a[i].gone && streq(a[i].address, addr))
+			return true;
+	return false;
+}
+
+int bindsvc_reconcile(struct bindsvc *bs)
+{
+	_cleanup_free_ struct db_binding *a = NULL;
+	struct pd_error err = PD_ERROR_INIT;
+	size_t n = 0;
+	int r;
+
+	free(bs->drift);
+	bs->drift = NULL;
+	bs->n_drift = 0;
+	bs->reapplied = 0;
+
+	r = db_binding_list(bs->db, &a, &n, &err);
+	if (r < 0)
+		return log_error_errno(r, "Cannot read the bindings: %s", err.message);
+
+	for (size_t i = 0; i < n; i++) {
+		const struct pd_device *d = inv_find_device(bs->inv, a[i].address);
+		_cleanup_(bind_plan_freep) struct bind_plan *plan = NULL;
+		struct pd_error berr = PD_ERROR_INIT;
+
+		if (a[i].gone || !d || d->gone) {
+			r = add_drift(bs, a[i].address, "bound to vfio-pci by passd, but gone from the host");
+		} else if (!same_identity(&a[i], d)) {
+			r = add_drift(bs, a[i].address,
+				      "bound to vfio-pci by passd as %s:%s, but %s:%s is there now; not rebinding it",
+				      a[i].vendor_id, a[i].device_id, d->vendor_id, d->device_id);
+		} else if (streq(d->driver, VFIO_DRIVER)) {
+			continue;
+		} else {
+			/* The kernel forgot it (reboot, rescan): bind its group again. */
+			r = bindsvc_run(bs, a[i].address, BIND_KIND_BIND, false, false, &plan, &berr);
+			if (r >= 0) {
+				bs->reapplied++;
+				log_info("Re-applied the binding of '%s' to vfio-pci", a[i].address);
+				continue;
+			}
+			r = add_drift(bs, a[i].address, "bound to vfio-pci by passd, but re-binding failed: %s",
+				      berr.message);
+		}
+		if (r < 0)
+			return log_error_errno(r, "Out of memory while reconciling");
+	}
+
+	/* On vfio-pci without passd having bound it: someone else did; say so, touch nothing. */
+	for (size_t i = 0; i < inv_device_count(bs->inv); i++) {
+		const struct pd_device *d = inv_device_at(bs->inv, i);
+		if (!streq(d->driver, VFIO_DRIVER) || is_bound_in(a, n, d->address))
+			continue;
+		r = add_drift(bs, d->address, "on vfio-pci, but not bound by passd");
+		if (r < 0)
+			return log_error_errno(r, "Out of memory while reconciling");
+	}
+	if (bs->reapplied || bs->n_drift)
+		log_notice("Reconciled: %u binding(s) re-applied, %zu drift(s) reported", bs->reapplied,
+			   bs->n_drift);
+	return 0;
+}
+
+unsigned bindsvc_get_reapplied(const struct bindsvc *bs)
+{
+	return bs->reapplied;
+}
+
+size_t bindsvc_get_drift(const struct bindsvc *bs, const struct bind_drift **ret)
+{
+	*ret = bs->drift;
+	return bs->n_drift;
 }

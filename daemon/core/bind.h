@@ -110,3 +110,20 @@ int bindsvc_recover(struct bindsvc *bs, unsigned *ret_n);
 
 const char *bind_action_to_string(enum bind_action a);
 const char *bind_outcome_to_string(enum bind_outcome o);
+
+struct bind_drift {
+	char address[PCI_ADDR_LEN + 1];
+	char reason[256];
+};
+
+/*
+ * At start, after bindsvc_recover() and a scan: compare what passd was asked to keep on
+ * vfio-pci with sysfs. A device that lost its binding (a reboot, or a remove and rescan,
+ * forgets driver_override) gets its group bound again; a different card in the slot, a gone
+ * device, a refused re-bind, or a device on vfio-pci that passd never bound is reported as
+ * drift, never acted on. Logs what it does.
+ */
+int bindsvc_reconcile(struct bindsvc *bs);
+/* What the last reconcile re-applied, and its drift report (borrowed). */
+unsigned bindsvc_get_reapplied(const struct bindsvc *bs);
+size_t bindsvc_get_drift(const struct bindsvc *bs, const struct bind_drift **ret);

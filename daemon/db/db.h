@@ -9,6 +9,7 @@
  */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -89,3 +90,16 @@ int db_intent_finish(struct db *db, int64_t id, const char *state, const char *e
 int db_intent_list_pending(struct db *db, struct db_intent **ret, size_t *ret_n,
 			   struct pd_error *err);
 void db_intent_array_free(struct db_intent *a, size_t n);
+
+/* A device passd was asked to keep on vfio-pci (its last finished bind), by identity. */
+struct db_binding {
+	char address[PCI_ADDR_LEN + 1];
+	char vendor_id[PD_ID_LEN];
+	char device_id[PD_ID_LEN];
+	char subsystem_vendor_id[PD_ID_LEN];
+	char subsystem_device_id[PD_ID_LEN];
+	bool gone; /* the database last saw this identity gone */
+};
+
+/* Every binding, by address. The caller frees *ret with free(). */
+int db_binding_list(struct db *db, struct db_binding **ret, size_t *ret_n, struct pd_error *err);

@@ -17,6 +17,10 @@ enum {
 	ST_FINISH,
 	ST_PENDING,
 	ST_STEPS_OF,
+	ST_KIND,
+	ST_BINDINGS_ADD,
+	ST_BINDINGS_DROP,
+	ST_BINDINGS_LIST,
 	_ST_MAX,
 };
 
@@ -34,6 +38,17 @@ static const char *const sql[_ST_MAX] = {
 		       " ORDER BY id",
 	[ST_STEPS_OF] = "SELECT address, driver_before, override_before, driver_after"
 			" FROM intent_step WHERE intent_id = ?1 ORDER BY seq",
+	[ST_KIND] = "SELECT kind FROM intent WHERE id = ?1",
+	/* The device rows of a finished bind's steps, as present now. */
+	[ST_BINDINGS_ADD] = "INSERT OR REPLACE INTO binding (device_id, wanted, intent_id, since)"
+			    " SELECT d.id, 'vfio-pci', s.intent_id, ?2 FROM intent_step s"
+			    " JOIN device d ON d.address = s.address AND d.gone_at IS NULL"
+			    " WHERE s.intent_id = ?1 AND s.driver_after = 'vfio-pci'",
+	[ST_BINDINGS_DROP] = "DELETE FROM binding WHERE device_id IN (SELECT d.id FROM intent_step s"
+			     " JOIN device d ON d.address = s.address WHERE s.intent_id = ?1)",
+	[ST_BINDINGS_LIST] = "SELECT d.address, d.vendor_id, d.device_id, d.subsystem_vendor_id,"
+			     " d.subsystem_device_id, d.gone_at IS NOT NULL FROM binding b"
+			     " JOIN device d ON d.id = b.device_id ORDER BY d.address",
 };
 
 struct db_intent_stmts {
@@ -94,6 +109,13 @@ static void bind_text(sqlite3_stmt *s, int i, const char *v)
 	sqlite3_bind_text(s, i, v, -1, SQLITE_TRANSIENT);
 }
 
+static void copy_col(sqlite3_stmt *s, int col, char *dst, size_t size)
+{
+	const unsigned char *v = sqlite3_column_text(s, col);
+
+	snprintf(dst, size, "%s", v ? (const char *)v : "");
+}
+
 int db_intent_begin(struct db *db, const char *kind, const char *address, int group,
 		    const struct db_intent_step *steps, size_t n, int64_t *ret_id,
 		    struct pd_error *err)
@@ -147,18 +169,91 @@ int db_intent_finish(struct db *db, int64_t id, const char *state, const char *e
 {
 	struct db_intent_stmts *st;
 	sqlite3_stmt *s;
-	int r;
+	char kind[16] = "";
+	int r, rc;
 
 	r = stmts(db, &st, err);
 	if (r < 0)
 		return r;
+	r = run(db, st->s[ST_BEGIN], "finishing an intent", err);
+	if (r < 0)
+		return r;
+
 	s = st->s[ST_FINISH];
 	sqlite3_bind_int64(s, 1, id);
 	bind_text(s, 2, state);
 	if (error)
 		bind_text(s, 3, error);
 	sqlite3_bind_int64(s, 4, now_usec());
-	return run(db, s, "finishing an intent", err);
+	r = run(db, s, "finishing an intent", err);
+	if (r < 0)
+		goto rollback;
+
+	/* A finished move changes what passd wants to keep on vfio-pci, in the same commit. */
+	if (streq(state, "done")) {
+		s = st->s[ST_KIND];
+		sqlite3_bind_int64(s, 1, id);
+		rc = sqlite3_step(s);
+		if (rc == SQLITE_ROW)
+			snprintf(kind, sizeof(kind), "%s", (const char *)sqlite3_column_text(s, 0));
+		sqlite3_reset(s);
+		if (streq(kind, "bind") || streq(kind, "unbind")) {
+			s = st->s[streq(kind, "bind") ? ST_BINDINGS_ADD : ST_BINDINGS_DROP];
+			sqlite3_bind_int64(s, 1, id);
+			if (streq(kind, "bind"))
+				sqlite3_bind_int64(s, 2, now_usec());
+			r = run(db, s, "recording bindings", err);
+			if (r < 0)
+				goto rollback;
+		}
+	}
+	r = run(db, st->s[ST_COMMIT], "finishing an intent", err);
+	if (r < 0)
+		goto rollback;
+	return 0;
+
+rollback:
+	(void)run(db, st->s[ST_ROLLBACK], "rolling back", NULL); /* the first error wins */
+	return r;
+}
+
+int db_binding_list(struct db *db, struct db_binding **ret, size_t *ret_n, struct pd_error *err)
+{
+	struct db_intent_stmts *st;
+	struct db_binding *a = NULL;
+	size_t n = 0;
+	sqlite3_stmt *s;
+	int rc, r;
+
+	r = stmts(db, &st, err);
+	if (r < 0)
+		return r;
+	s = st->s[ST_BINDINGS_LIST];
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct db_binding *na = realloc(a, (n + 1) * sizeof(*na));
+		if (!na) {
+			sqlite3_reset(s);
+			free(a);
+			return pd_error_set(err, PD_ERR_INTERNAL, -ENOMEM, "out of memory");
+		}
+		a = na;
+		memset(&a[n], 0, sizeof(a[n]));
+		copy_col(s, 0, a[n].address, sizeof(a[n].address));
+		copy_col(s, 1, a[n].vendor_id, sizeof(a[n].vendor_id));
+		copy_col(s, 2, a[n].device_id, sizeof(a[n].device_id));
+		copy_col(s, 3, a[n].subsystem_vendor_id, sizeof(a[n].subsystem_vendor_id));
+		copy_col(s, 4, a[n].subsystem_device_id, sizeof(a[n].subsystem_device_id));
+		a[n].gone = sqlite3_column_int(s, 5) != 0;
+		n++;
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE) {
+		free(a);
+		return db_sqlite_fail(db, err, rc, "listing bindings");
+	}
+	*ret = a;
+	*ret_n = n;
+	return 0;
 }
 
 void db_intent_array_free(struct db_intent *a, size_t n)
@@ -166,13 +261,6 @@ void db_intent_array_free(struct db_intent *a, size_t n)
 	for (size_t i = 0; a && i < n; i++)
 		free(a[i].steps);
 	free(a);
-}
-
-static void copy_col(sqlite3_stmt *s, int col, char *dst, size_t size)
-{
-	const unsigned char *v = sqlite3_column_text(s, col);
-
-	snprintf(dst, size, "%s", v ? (const char *)v : "");
 }
 
 static int load_steps(struct db *db, struct db_intent_stmts *st, struct db_intent *it,
