@@ -22,6 +22,7 @@ struct api_config {
 	const char *web_dir;	 /* the dashboard's files */
 	unsigned connection_limit;
 	unsigned connection_timeout_s;
+	unsigned op_timeout_ms; /* answer a group move that takes longer with 503 */
 };
 
 int api_server_new(const struct api_config *cfg, struct inv *inv, struct bindsvc *bindsvc,

@@ -86,6 +86,37 @@ static json_t *plan_to_json(const struct bind_plan *plan, bool dry_run, int r)
 			 "devices", devs, "host_would_lose", lose);
 }
 
+static void respond(struct api_response *resp, const struct bind_plan *plan, bool dry_run, int r,
+		    const struct pd_error *err)
+{
+	json_t *v;
+
+	if (!plan) {
+		api_respond_error(resp, err);
+		return;
+	}
+	v = plan_to_json(plan, dry_run, r);
+	if (r < 0 && v) {
+		/* The contract's error, with what happened to each device beside it. */
+		json_object_set_new(v, "error",
+				    json_pack("{s:s,s:s}", "code", pd_errcode_to_string(err->code),
+					      "message", err->message));
+		api_respond_json(resp, api_status_for(err->code), v);
+		return;
+	}
+	api_respond_json(resp, 200, v);
+}
+
+/* A worker finished (or timed out): answer the suspended request. */
+static void on_done(struct bind_plan *plan, int r, const struct pd_error *err, void *userdata)
+{
+	struct api_deferred *d = userdata;
+
+	respond(api_deferred_response(d), plan, false, r, err);
+	bind_plan_free(plan);
+	api_deferred_resume(d);
+}
+
 static void run(struct api_request *req, struct api_response *resp, const char *addr_in,
 		enum bind_kind kind)
 {
@@ -95,8 +126,8 @@ static void run(struct api_request *req, struct api_response *resp, const char *
 	struct bind_args a = { 0 };
 	void *qctx[2] = { resp, &a };
 	char addr[PCI_ADDR_LEN + 1];
+	struct api_deferred *d;
 	struct pci_addr pa;
-	json_t *v;
 	int r;
 
 	if (pci_addr_parse(addr_in, &pa) < 0) {
@@ -109,21 +140,13 @@ static void run(struct api_request *req, struct api_response *resp, const char *
 	if (api_request_query_foreach(req, parse_query, qctx) != 0 || parse_body(req, resp, &a) < 0)
 		return;
 
-	r = bindsvc_run(ctx->bindsvc, addr, kind, a.dry_run, a.force, &plan, &err);
-	if (!plan) {
-		api_respond_error(resp, &err);
-		return;
-	}
-	v = plan_to_json(plan, a.dry_run, r);
-	if (r < 0 && v) {
-		/* The contract's error, with what happened to each device beside it. */
-		json_object_set_new(v, "error",
-				    json_pack("{s:s,s:s}", "code", pd_errcode_to_string(err.code),
-					      "message", err.message));
-		api_respond_json(resp, api_status_for(err.code), v);
-		return;
-	}
-	api_respond_json(resp, 200, v);
+	d = api_request_defer(req);
+	r = bindsvc_start(ctx->bindsvc, addr, kind, a.dry_run, a.force, ctx->cfg.op_timeout_ms,
+			  on_done, d, &plan, &err);
+	if (r == 1)
+		return; /* a worker moves the group; on_done answers */
+	api_request_undefer(req);
+	respond(resp, plan, a.dry_run, r, &err);
 }
 
 void api_devices_bind(struct api_request *req, struct api_response *resp, const char *const *p)

@@ -29,6 +29,7 @@ struct api_request {
 	size_t body_len;
 	struct api_ctx *ctx;
 	void *conn; /* server.c's */
+	void *cr;   /* server.c's */
 };
 
 struct api_response {
@@ -56,6 +57,17 @@ const char *api_request_header(const struct api_request *req, const char *key);
 int api_request_query_foreach(const struct api_request *req,
 			      int (*fn)(const char *key, const char *value, void *userdata),
 			      void *userdata);
+
+/*
+ * Answer later: the handler returns without an answer and the connection is suspended until
+ * api_deferred_resume(). Fill api_deferred_response() first. Implemented in server.c.
+ */
+struct api_deferred;
+struct api_deferred *api_request_defer(struct api_request *req);
+/* Changed our mind before returning: answer now, through the handler's response. */
+void api_request_undefer(struct api_request *req);
+struct api_response *api_deferred_response(struct api_deferred *d);
+void api_deferred_resume(struct api_deferred *d);
 
 /* Answer @status with @v (stolen) as the body. */
 void api_respond_json(struct api_response *resp, unsigned status, json_t *v);

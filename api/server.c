@@ -40,6 +40,10 @@ struct conn_req {
 	char *body;
 	size_t len;
 	bool too_large;
+	struct MHD_Connection *conn;
+	bool deferred;		      /* suspend when the handler returns */
+	bool resumed;		      /* the deferred answer is ready */
+	struct api_response deferred_resp;
 };
 
 int api_server_new(const struct api_config *cfg, struct inv *inv, struct bindsvc *bindsvc,
@@ -126,6 +130,36 @@ int api_request_query_foreach(const struct api_request *req,
 	return fc.r;
 }
 
+/* The deferred answer of a request is in its conn_req; api_deferred is that struct. */
+struct api_deferred *api_request_defer(struct api_request *req)
+{
+	struct conn_req *cr = req->cr;
+
+	cr->deferred = true;
+	cr->deferred_resp = (struct api_response){ .status = 500 };
+	return (struct api_deferred *)cr;
+}
+
+void api_request_undefer(struct api_request *req)
+{
+	struct conn_req *cr = req->cr;
+
+	cr->deferred = false;
+}
+
+struct api_response *api_deferred_response(struct api_deferred *d)
+{
+	return &((struct conn_req *)d)->deferred_resp;
+}
+
+void api_deferred_resume(struct api_deferred *d)
+{
+	struct conn_req *cr = (struct conn_req *)d;
+
+	cr->resumed = true;
+	MHD_resume_connection(cr->conn);
+}
+
 static void free_blob(void *cls)
 {
 	api_blob_unref(cls);
@@ -176,6 +210,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		cr = calloc(1, sizeof(*cr));
 		if (!cr)
 			return MHD_NO;
+		cr->conn = c;
 		*con_cls = cr;
 		/* Refuse a large body before reading it. */
 		if (cl && strtoull(cl, NULL, 10) > BODY_LIMIT) {
@@ -185,6 +220,15 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 			return send_response(c, &resp);
 		}
 		return MHD_YES;
+	}
+
+	if (cr->resumed) {
+		/* The answer a suspended handler left for us. */
+		log_debug("%s %s -> %u (deferred)", method, url, cr->deferred_resp.status);
+		ret = send_response(c, &cr->deferred_resp);
+		api_blob_unref(cr->deferred_resp.body);
+		cr->deferred_resp.body = NULL;
+		return ret;
 	}
 
 	if (*upload_data_size > 0) {
@@ -214,8 +258,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 			.body_len = cr->len,
 			.ctx = &srv->ctx,
 			.conn = c,
+			.cr = cr,
 		};
 		api_route(&req, &resp);
+		if (cr->deferred) {
+			api_blob_unref(resp.body);
+			MHD_suspend_connection(c);
+			return MHD_YES;
+		}
 	}
 	log_debug("%s %s -> %u", method, url, resp.status);
 	ret = send_response(c, &resp);
@@ -230,6 +280,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 
 	if (!cr)
 		return;
+	api_blob_unref(cr->deferred_resp.body);
 	free(cr->body);
 	free(cr);
 	*con_cls = NULL;

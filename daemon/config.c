@@ -61,6 +61,8 @@ static const struct cfg_option options[] = {
 	  "threads reading sysfs during a scan" },
 	{ "rescan-interval", CFG_UINT, offsetof(struct cfg, rescan_interval_s), "30", CFG_RESTART,
 	  0, 86400, "seconds between periodic rescans, 0 for none" },
+	{ "op-timeout", CFG_UINT, offsetof(struct cfg, op_timeout_s), "30", CFG_RESTART, 1, 3600,
+	  "seconds before a bind or unbind still waiting on the kernel is answered 503" },
 };
 
 static const struct cfg_option *find_option(const char *name)

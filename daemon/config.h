@@ -28,6 +28,7 @@ struct cfg {
 	enum log_level log_level;
 	unsigned scan_threads;
 	unsigned rescan_interval_s;
+	unsigned op_timeout_s;
 };
 
 /*

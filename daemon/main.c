@@ -114,6 +114,23 @@ static void on_rescan(struct loop *l, int fd, uint32_t events, void *userdata)
 			 inv_device_count(p->inv), inv_iommu_group_count(p->inv));
 }
 
+static void on_bind_event(struct loop *l, int fd, uint32_t events, void *userdata)
+{
+	struct passd *p = userdata;
+
+	bindsvc_dispatch(p->bindsvc);
+}
+
+static void on_bind_tick(struct loop *l, int fd, uint32_t events, void *userdata)
+{
+	struct passd *p = userdata;
+	uint64_t ticks;
+
+	if (read(fd, &ticks, sizeof(ticks)) < 0 && errno == EAGAIN)
+		return;
+	bindsvc_dispatch(p->bindsvc); /* expires answers past --op-timeout */
+}
+
 static int ensure_parent_dir(const char *path)
 {
 	_cleanup_free_ char *dir = strdup(path);
@@ -132,6 +149,11 @@ static int ensure_parent_dir(const char *path)
 
 static void passd_teardown(struct passd *p)
 {
+	/* In-flight group moves finish or roll back and get their answers before MHD stops. */
+	if (p->bindsvc)
+		bindsvc_drain(p->bindsvc);
+	if (p->api)
+		api_server_dispatch_all(p->api);
 	api_server_free(p->api);
 	bindsvc_free(p->bindsvc);
 	inv_free(p->inv);
@@ -190,6 +212,7 @@ static int passd_setup(struct passd *p)
 		.libvirt_uri = p->cfg->libvirt_uri,
 		.db_path = p->cfg->db_path,
 		.web_dir = p->cfg->web_dir,
+		.op_timeout_ms = p->cfg->op_timeout_s * 1000,
 	};
 	r = bindsvc_new(p->sysfs, p->db, p->inv, &p->bindsvc);
 	if (r < 0)
@@ -229,6 +252,12 @@ static int passd_setup(struct passd *p)
 			return log_error_errno(r, "Cannot watch the API sockets: %m");
 	}
 	loop_set_prepare(p->loop, on_prepare, p);
+	r = loop_add_io(p->loop, bindsvc_get_event_fd(p->bindsvc), EPOLLIN, on_bind_event, p);
+	if (r < 0)
+		return log_error_errno(r, "Cannot watch the binding workers: %m");
+	r = loop_add_timer(p->loop, 250, on_bind_tick, p);
+	if (r < 0)
+		return log_error_errno(r, "Cannot arm the binding timer: %m");
 
 	if (p->cfg->rescan_interval_s > 0) {
 		r = loop_add_timer(p->loop, (uint64_t)p->cfg->rescan_interval_s * 1000, on_rescan, p);

@@ -11,6 +11,7 @@ integration_tests = \
 	tests/integration/t2100-bind-live.sh \
 	tests/integration/t2300-bind-crash.sh \
 	tests/integration/t2400-reconcile.sh \
+	tests/integration/t2500-bind-concurrency.sh \
 	tests/integration/t4000-cli-usage.sh \
 	tests/integration/t4100-cli-listing.sh \
 	tests/integration/t5100-dashboard.sh \

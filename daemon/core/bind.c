@@ -1,12 +1,13 @@
 #include <config.h>
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "bind.h"
+#include "bind-priv.h"
 #include "db/db.h"
 #include "groups.h"
 #include "inventory.h"
@@ -302,9 +303,21 @@ static int step_undo(struct sysfs *s, struct bind_step *st)
 	return first;
 }
 
+static void wlock(void *lock)
+{
+	if (lock)
+		pthread_mutex_lock(lock);
+}
+
+static void wunlock(void *lock)
+{
+	if (lock)
+		pthread_mutex_unlock(lock);
+}
+
 /* Record where every device to move stands now, before the first write. */
-static int write_intent(struct sysfs *s, struct db *db, struct bind_plan *plan, int64_t *ret_id,
-			struct pd_error *err)
+static int write_intent(struct sysfs *s, struct db *db, void *lock, struct bind_plan *plan,
+			int64_t *ret_id, struct pd_error *err)
 {
 	_cleanup_free_ struct db_intent_step *steps = calloc(plan->n_steps, sizeof(*steps));
 	size_t n = 0;
@@ -334,8 +347,10 @@ static int write_intent(struct sysfs *s, struct db *db, struct bind_plan *plan, 
 		snprintf(steps[n].driver_after, sizeof(steps[n].driver_after), "%s", st->driver_after);
 		n++;
 	}
+	wlock(lock);
 	r = db_intent_begin(db, plan->kind == BIND_KIND_BIND ? "bind" : "unbind", plan->address,
 			    plan->group, steps, n, ret_id, err);
+	wunlock(lock);
 	if (r < 0)
 		return r;
 	crash_point(crash_op);
@@ -345,12 +360,18 @@ static int write_intent(struct sysfs *s, struct db *db, struct bind_plan *plan, 
 int bindsvc_execute(struct sysfs *s, struct db *db, struct bind_plan *plan, bool force,
 		    struct pd_error *err)
 {
+	return bindsvc_execute_locked(s, db, NULL, plan, force, err);
+}
+
+int bindsvc_execute_locked(struct sysfs *s, struct db *db, void *lock, struct bind_plan *plan,
+			   bool force, struct pd_error *err)
+{
 	const char *what = plan->kind == BIND_KIND_BIND ? "bind" : "unbind";
 	struct pd_error end_err = PD_ERROR_INIT;
 	bool undo_failed = false;
 	int64_t intent = -1;
 	size_t i;
-	int r = 0;
+	int r = 0, end;
 
 	if (plan->kind == BIND_KIND_BIND && plan->n_critical > 0 && !force) {
 		for (i = 0; i < plan->n_steps; i++)
@@ -367,7 +388,7 @@ int bindsvc_execute(struct sysfs *s, struct db *db, struct bind_plan *plan, bool
 			    plan->group);
 
 	crash_op = what;
-	r = write_intent(s, db, plan, &intent, err);
+	r = write_intent(s, db, lock, plan, &intent, err);
 	if (r < 0) {
 		for (size_t k = 0; k < plan->n_steps; k++)
 			plan->steps[k].outcome = BIND_OUTCOME_NOT_STARTED;
@@ -391,7 +412,10 @@ int bindsvc_execute(struct sysfs *s, struct db *db, struct bind_plan *plan, bool
 	}
 
 	/* The moves are done whatever the log says; a failure here is only logged. */
-	if (db_intent_finish(db, intent, "done", NULL, &end_err) < 0)
+	wlock(lock);
+	end = db_intent_finish(db, intent, "done", NULL, &end_err);
+	wunlock(lock);
+	if (end < 0)
 		log_warning("Group %d %s done, but recording it failed: %s", plan->group, what,
 			    end_err.message);
 	crash_point(crash_op);
@@ -430,31 +454,32 @@ rollback:
 			st->outcome = BIND_OUTCOME_ROLLED_BACK;
 		}
 	}
-	if (db_intent_finish(db, intent, undo_failed ? "failed" : "rolled_back",
-			     err ? err->message : NULL, &end_err) < 0)
+	wlock(lock);
+	end = db_intent_finish(db, intent, undo_failed ? "failed" : "rolled_back",
+			       err ? err->message : NULL, &end_err);
+	wunlock(lock);
+	if (end < 0)
 		log_warning("Recording the end of group %d's %s failed: %s", plan->group, what,
 			    end_err.message);
 	return r;
 }
 
-struct bindsvc {
-	struct sysfs *sysfs;
-	struct db *db;
-	struct inv *inv;
-	unsigned reapplied;
-	struct bind_drift *drift;
-	size_t n_drift;
-};
-
 int bindsvc_new(struct sysfs *s, struct db *db, struct inv *inv, struct bindsvc **ret)
 {
 	struct bindsvc *bs = calloc(1, sizeof(*bs));
+	int r;
 
 	if (!bs)
 		return -ENOMEM;
 	bs->sysfs = s;
 	bs->db = db;
 	bs->inv = inv;
+	bs->event_fd = -1;
+	r = bindsvc_async_init(bs);
+	if (r < 0) {
+		free(bs);
+		return r;
+	}
 	*ret = bs;
 	return 0;
 }
@@ -463,6 +488,7 @@ void bindsvc_free(struct bindsvc *bs)
 {
 	if (!bs)
 		return;
+	bindsvc_async_done(bs);
 	free(bs->drift);
 	free(bs);
 }

@@ -81,6 +81,9 @@ int bindsvc_plan(const struct inv *inv, const char *addr, enum bind_kind kind,
  */
 int bindsvc_execute(struct sysfs *s, struct db *db, struct bind_plan *plan, bool force,
 		    struct pd_error *err);
+/* bindsvc_execute() with the database calls made under @db_lock (a worker's shared handle). */
+int bindsvc_execute_locked(struct sysfs *s, struct db *db, void *db_lock, struct bind_plan *plan,
+			   bool force, struct pd_error *err);
 
 void bind_plan_free(struct bind_plan *plan);
 DEFINE_FREEP(struct bind_plan, bind_plan_free)
@@ -127,3 +130,26 @@ int bindsvc_reconcile(struct bindsvc *bs);
 /* What the last reconcile re-applied, and its drift report (borrowed). */
 unsigned bindsvc_get_reapplied(const struct bindsvc *bs);
 size_t bindsvc_get_drift(const struct bindsvc *bs, const struct bind_drift **ret);
+
+/*
+ * Asynchronous moves, for the API (bind-async.c). The plan is made on the loop thread; a dry
+ * run, a refusal, or a plan with nothing to move is answered at once: the call returns 0 with
+ * *ret_plan set and @done is never called. Otherwise the writes run on a worker thread, so a
+ * hung driver stalls only its own group, and the call returns 1: @done runs later on the loop
+ * thread, from bindsvc_dispatch(), after a rescan, with the plan (which it then owns) and the
+ * result. An operation that outlives @timeout_ms gets @done early with -ETIMEDOUT and no plan,
+ * and goes on; its group stays locked until the kernel answers. While one operation runs on a
+ * group, another on the same group is refused with -EBUSY (conflict).
+ */
+typedef void (*bindsvc_done_fn)(struct bind_plan *plan, int r, const struct pd_error *err,
+				void *userdata);
+
+int bindsvc_start(struct bindsvc *bs, const char *addr, enum bind_kind kind, bool dry_run,
+		  bool force, unsigned timeout_ms, bindsvc_done_fn done, void *userdata,
+		  struct bind_plan **ret_plan, struct pd_error *err);
+/* An eventfd that becomes readable when a worker finished; then call bindsvc_dispatch(). */
+int bindsvc_get_event_fd(struct bindsvc *bs);
+/* On the loop thread: collect finished workers, rescan, call their @done; expire timeouts. */
+void bindsvc_dispatch(struct bindsvc *bs);
+/* At shutdown: wait for every worker (in-flight moves finish or roll back), then dispatch. */
+void bindsvc_drain(struct bindsvc *bs);

@@ -253,6 +253,11 @@ static int errno_from_sqlite(sqlite3 *conn, int rc)
 
 /* Record the connection's last error as "database PATH: WHAT: sqlite message"; returns the errno.
  */
+const char *db_get_path(const struct db *db)
+{
+	return db->path;
+}
+
 sqlite3 *db_get_conn(struct db *db)
 {
 	return db->conn;

@@ -28,6 +28,9 @@ int db_open(const char *path, struct db **ret, struct pd_error *err);
 void db_free(struct db *db);
 DEFINE_FREEP(struct db, db_free)
 
+/* The path given to db_open(); borrowed. */
+const char *db_get_path(const struct db *db);
+
 /* Schema version this binary writes. */
 int db_schema_version_latest(void);
 /* Schema version of the open database. */

@@ -1,0 +1,29 @@
+/*
+ * bind-priv.h - what bind.c and bind-async.c share. Not for other modules: they use bind.h.
+ */
+#pragma once
+
+#include <pthread.h>
+
+#include "bind.h"
+
+struct bind_job;
+
+struct bindsvc {
+	struct sysfs *sysfs;
+	struct db *db; /* the loop thread's connection */
+	struct inv *inv;
+	unsigned reapplied;
+	struct bind_drift *drift;
+	size_t n_drift;
+
+	/* bind-async.c */
+	int event_fd;
+	struct bind_job *jobs; /* running or finished, not yet dispatched; the loop thread's */
+	pthread_mutex_t jobs_lock;
+	struct db *wdb; /* the workers' connection, opened on first use */
+	pthread_mutex_t wdb_lock;
+};
+
+int bindsvc_async_init(struct bindsvc *bs);
+void bindsvc_async_done(struct bindsvc *bs);
