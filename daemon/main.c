@@ -25,6 +25,7 @@
 #include "procfs/procfs.h"
 #include "sysfs/sysfs.h"
 #include "udev/hwdb.h"
+#include "udev/monitor.h"
 
 struct passd {
 	struct cfg *cfg;
@@ -32,6 +33,7 @@ struct passd {
 	struct sysfs *sysfs;
 	struct procfs *procfs;
 	struct udevw_hwdb *hwdb;
+	struct udevw_monitor *monitor;
 	struct db *db;
 	struct inv *inv;
 	struct bindsvc *bindsvc;
@@ -131,6 +133,44 @@ static void on_bind_tick(struct loop *l, int fd, uint32_t events, void *userdata
 	bindsvc_dispatch(p->bindsvc); /* expires answers past --op-timeout */
 }
 
+static void on_uevent(struct loop *l, int fd, uint32_t events, void *userdata)
+{
+	struct passd *p = userdata;
+	struct pd_error err = PD_ERROR_INIT;
+	int n = udevw_monitor_drain(p->monitor);
+
+	if (n <= 0)
+		return;
+	log_debug("%d PCI uevent(s), rescanning", n);
+	(void)inv_scan(p->inv, &err); /* logs; the previous view stays on failure */
+}
+
+/*
+ * Hotplug events exist for the real /sys only. Registered before the first scan so nothing
+ * can appear in between unnoticed; a simulated tree is rescanned periodically instead.
+ */
+static int watch_uevents(struct passd *p)
+{
+	_cleanup_free_ char *real = realpath(p->cfg->sysfs_root, NULL);
+	const char *source;
+	int r;
+
+	if (!real || !streq(real, "/sys"))
+		return 0;
+	source = access("/run/udev/control", F_OK) == 0 ? "udev" : "kernel";
+	r = udevw_monitor_new(source, &p->monitor);
+	if (r < 0) {
+		log_warning("Cannot watch PCI hotplug events, relying on periodic rescans: %s",
+			    strerror(-r));
+		return 0;
+	}
+	r = loop_add_io(p->loop, udevw_monitor_get_fd(p->monitor), EPOLLIN, on_uevent, p);
+	if (r < 0)
+		return log_error_errno(r, "Cannot watch the udev monitor: %m");
+	log_info("Watching PCI hotplug events (%s)", source);
+	return 0;
+}
+
 static int ensure_parent_dir(const char *path)
 {
 	_cleanup_free_ char *dir = strdup(path);
@@ -159,6 +199,7 @@ static void passd_teardown(struct passd *p)
 	inv_free(p->inv);
 	db_free(p->db);
 	udevw_hwdb_free(p->hwdb);
+	udevw_monitor_free(p->monitor);
 	procfs_free(p->procfs);
 	sysfs_free(p->sysfs);
 	loop_free(p->loop);
@@ -199,6 +240,9 @@ static int passd_setup(struct passd *p)
 	if (r < 0)
 		return log_error_errno(r, "Cannot open database: %s", err.message);
 
+	r = watch_uevents(p);
+	if (r < 0)
+		return r;
 	r = inv_new(p->sysfs, p->db, p->hwdb, p->cfg->scan_threads, &p->inv);
 	if (r < 0)
 		return log_error_errno(r, "Cannot create the inventory: %m");

@@ -1,6 +1,7 @@
 # daemon/udev/: the only code that includes libudev.h.
 noinst_LIBRARIES += daemon/udev/libudevw.a
-daemon_udev_libudevw_a_SOURCES = daemon/udev/hwdb.c daemon/udev/hwdb.h
+daemon_udev_libudevw_a_SOURCES = daemon/udev/hwdb.c daemon/udev/hwdb.h \
+	daemon/udev/monitor.c daemon/udev/monitor.h
 daemon_udev_libudevw_a_CFLAGS = $(AM_CFLAGS) $(UDEV_CFLAGS)
 
 check_PROGRAMS += tests/unit/test-hwdb
