@@ -104,6 +104,24 @@ test_expect_success 'an endpoint with no driver goes to vfio-pci and back to non
 	fi
 '
 
+test_expect_success 'a host driver that will not take its device back: the group stays on vfio-pci' '
+	api_expect 200 "/v1/devices/$(cat gpu)/bind" -X POST &&
+	second=$(sed -n 2p members) &&
+	sim_fault "probe:$second:ignore:count=1" &&
+	test_must_fail_code=$(api "/v1/devices/$(cat gpu)/unbind" -X POST) &&
+	test "$test_must_fail_code" -ge 400 &&
+	jq -e "[.devices[] | .outcome] | all(. == \"rolled_back\" or . == \"not_started\")" body &&
+	for a in $(cat members); do sim_driver_is "$a" vfio-pci || return 1; done &&
+	test "$(cat "$SIM_DEVICES/$second/driver_override")" = vfio-pci &&
+	api_expect 200 "/v1/devices/$(cat gpu)/unbind" -X POST &&
+	sim_driver_is "$second" snd_hda_intel
+'
+
+test_expect_success 'passd never writes new_id (it would grab every device of the model)' '
+	grep -qx "writes_new_id=0" "$TRASH/live/sim/stats" ||
+	! grep -q "^writes_new_id=" "$TRASH/live/sim/stats"
+'
+
 test_expect_success 'passctl bind and unbind, over the unix socket' '
 	passctl bind "$(cat gpu)" >out &&
 	sim_driver_is "$(cat gpu)" vfio-pci &&
