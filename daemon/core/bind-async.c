@@ -109,7 +109,6 @@ int bindsvc_start(struct bindsvc *bs, const char *addr, enum bind_kind kind, boo
 {
 	_cleanup_(bind_plan_freep) struct bind_plan *plan = NULL;
 	struct bind_job *job;
-	bool moves = false;
 	int r;
 
 	r = bindsvc_plan(bs->inv, addr, kind, &plan, err);
@@ -119,12 +118,7 @@ int bindsvc_start(struct bindsvc *bs, const char *addr, enum bind_kind kind, boo
 		return pd_error_set(err, PD_ERR_CONFLICT, -EBUSY,
 				    "group %d has an operation in progress; try again when it ends",
 				    plan->group);
-	for (size_t i = 0; i < plan->n_steps; i++)
-		moves = moves || plan->steps[i].action == BIND_ACTION_MOVE;
-	if (dry_run || !moves) {
-		if (!dry_run)
-			for (size_t i = 0; i < plan->n_steps; i++)
-				plan->steps[i].outcome = BIND_OUTCOME_UNCHANGED;
+	if (bind_plan_answers_now(plan, dry_run)) {
 		*ret_plan = TAKE_PTR(plan);
 		return 0;
 	}

@@ -25,5 +25,11 @@ struct bindsvc {
 	pthread_mutex_t wdb_lock;
 };
 
+/*
+ * True when @plan needs no worker: a dry run, or nothing to move (its steps are then marked
+ * unchanged, the idempotent answer).
+ */
+bool bind_plan_answers_now(struct bind_plan *plan, bool dry_run);
+
 int bindsvc_async_init(struct bindsvc *bs);
 void bindsvc_async_done(struct bindsvc *bs);

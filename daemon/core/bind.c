@@ -464,6 +464,21 @@ rollback:
 	return r;
 }
 
+bool bind_plan_answers_now(struct bind_plan *plan, bool dry_run)
+{
+	bool moves = false;
+
+	for (size_t i = 0; i < plan->n_steps; i++)
+		moves = moves || plan->steps[i].action == BIND_ACTION_MOVE;
+	if (dry_run)
+		return true;
+	if (moves)
+		return false;
+	for (size_t i = 0; i < plan->n_steps; i++)
+		plan->steps[i].outcome = BIND_OUTCOME_UNCHANGED;
+	return true;
+}
+
 int bindsvc_new(struct sysfs *s, struct db *db, struct inv *inv, struct bindsvc **ret)
 {
 	struct bindsvc *bs = calloc(1, sizeof(*bs));
@@ -498,18 +513,12 @@ int bindsvc_run(struct bindsvc *bs, const char *addr, enum bind_kind kind, bool 
 {
 	_cleanup_(bind_plan_freep) struct bind_plan *plan = NULL;
 	struct pd_error scan_err = PD_ERROR_INIT;
-	bool moves = false;
 	int r;
 
 	r = bindsvc_plan(bs->inv, addr, kind, &plan, err);
 	if (r < 0)
 		return r;
-	for (size_t i = 0; i < plan->n_steps; i++)
-		moves = moves || plan->steps[i].action == BIND_ACTION_MOVE;
-	if (dry_run || !moves) {
-		if (!dry_run)
-			for (size_t i = 0; i < plan->n_steps; i++)
-				plan->steps[i].outcome = BIND_OUTCOME_UNCHANGED;
+	if (bind_plan_answers_now(plan, dry_run)) {
 		*ret_plan = TAKE_PTR(plan);
 		return 0;
 	}
