@@ -111,6 +111,7 @@ int bindsvc_start(struct bindsvc *bs, const char *addr, enum bind_kind kind, boo
 	struct bind_job *job;
 	int r;
 
+	(void)bindsvc_check_group(bs, addr); /* a failed scan keeps the old view, logged */
 	r = bindsvc_plan(bs->inv, addr, kind, &plan, err);
 	if (r < 0)
 		return r;
@@ -157,7 +158,6 @@ int bindsvc_start(struct bindsvc *bs, const char *addr, enum bind_kind kind, boo
 
 void bindsvc_dispatch(struct bindsvc *bs)
 {
-	struct pd_error scan_err = PD_ERROR_INIT;
 	struct bind_job *finished = NULL, **p;
 	uint64_t n;
 	int64_t now = mono_usec();
@@ -194,12 +194,22 @@ void bindsvc_dispatch(struct bindsvc *bs)
 	if (!finished)
 		return;
 
-	for (struct bind_job *j = finished; j; j = j->next)
+	size_t nf = 0;
+	for (struct bind_job *j = finished; j; j = j->next) {
 		pthread_join(j->thread, NULL);
+		nf++;
+	}
 	/* The API must show the tree as it is now, before anyone hears the result. */
-	if (inv_scan(bs->inv, &scan_err) < 0)
-		log_warning("Rescan after a group move failed, the inventory may be stale: %s",
-			    scan_err.message);
+	{
+		_cleanup_free_ struct bind_plan **plans = calloc(nf, sizeof(*plans));
+		size_t k = 0;
+		for (struct bind_job *j = finished; plans && j; j = j->next)
+			plans[k++] = j->plan;
+		if (plans)
+			(void)bindsvc_refresh_plans(bs, plans, nf); /* logs */
+		else
+			(void)inv_scan(bs->inv, NULL); /* out of memory: the slow way, logs */
+	}
 	while (finished) {
 		struct bind_job *j = finished;
 		finished = j->next;

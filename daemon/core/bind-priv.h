@@ -31,5 +31,11 @@ struct bindsvc {
  */
 bool bind_plan_answers_now(struct bind_plan *plan, bool dry_run);
 
+/* Rescan when the kernel lists another number of members for @addr's group than the view. */
+int bindsvc_check_group(struct bindsvc *bs, const char *addr);
+
+/* Bring the inventory up to date with the devices @plans moved. Logs on failure. */
+int bindsvc_refresh_plans(struct bindsvc *bs, struct bind_plan *const *plans, size_t n);
+
 int bindsvc_async_init(struct bindsvc *bs);
 void bindsvc_async_done(struct bindsvc *bs);

@@ -219,7 +219,8 @@ static int step_bind(struct sysfs *s, struct bind_step *st, struct pd_error *err
 					    st->driver_before, strerror(-r));
 		st->unbound = true;
 	}
-	if (check_driver(s, st->address, VFIO_DRIVER, now) == 0)
+	/* Only a device that was on no driver (or on vfio-pci already) can be bound here. */
+	if (!st->unbound && check_driver(s, st->address, VFIO_DRIVER, now) == 0)
 		return 0;
 	r = w_probe(s, st->address);
 	st->probed = true;
@@ -259,7 +260,8 @@ static int step_unbind(struct sysfs *s, struct bind_step *st, struct pd_error *e
 			       ? 0
 			       : pd_error_set(err, PD_ERR_INTERNAL, -EIO,
 					      "%s is still on %s after the unbind", st->address, now);
-	if (check_driver(s, st->address, st->driver_after, now) == 0)
+	/* Just unbound: nothing can be bound until we probe. Otherwise it may be home already. */
+	if (!st->unbound && check_driver(s, st->address, st->driver_after, now) == 0)
 		return 0;
 	r = w_probe(s, st->address);
 	st->probed = true;
@@ -327,19 +329,17 @@ static int write_intent(struct sysfs *s, struct db *db, void *lock, struct bind_
 		return pd_error_set(err, PD_ERR_INTERNAL, -ENOMEM, "out of memory");
 	for (size_t i = 0; i < plan->n_steps; i++) {
 		struct bind_step *st = &plan->steps[i];
-		struct pd_device now;
 
 		if (st->action != BIND_ACTION_MOVE)
 			continue;
 		/* The inventory may be a rescan old: start from what sysfs says now. */
-		r = sysfs_pci_read_device(s, st->address, &now);
+		r = sysfs_pci_get_driver(s, st->address, st->driver_before);
+		if (r >= 0)
+			r = sysfs_pci_get_override(s, st->address, st->override_before);
 		if (r < 0)
 			return pd_error_set(err, r == -ENOENT ? PD_ERR_CONFLICT : PD_ERR_INTERNAL, r,
 					    "%s vanished before it could be moved: %s", st->address,
 					    strerror(-r));
-		snprintf(st->driver_before, sizeof(st->driver_before), "%s", now.driver);
-		snprintf(st->override_before, sizeof(st->override_before), "%s", now.driver_override);
-		pd_device_clear(&now);
 		snprintf(steps[n].address, sizeof(steps[n].address), "%s", st->address);
 		snprintf(steps[n].driver_before, sizeof(steps[n].driver_before), "%s", st->driver_before);
 		snprintf(steps[n].override_before, sizeof(steps[n].override_before), "%s",
@@ -464,6 +464,62 @@ rollback:
 	return r;
 }
 
+int bindsvc_check_group(struct bindsvc *bs, const char *addr)
+{
+	const struct pd_device *d = inv_find_device(bs->inv, addr);
+	const struct grp_group *g;
+	struct pd_error err = PD_ERROR_INIT;
+	unsigned now;
+
+	/*
+	 * A group is moved whole or not at all, so the plan must know every member. The inventory
+	 * can be a rescan old (a device added, removed or rescanned since): when the kernel's list
+	 * of the group's members does not match, scan before planning.
+	 */
+	if (!d || d->gone || d->iommu_group < 0)
+		return inv_scan(bs->inv, &err) < 0 ? -EIO : 0;
+	g = grp_set_find(inv_get_groups(bs->inv), d->iommu_group);
+	if (g && sysfs_iommu_group_member_count(bs->sysfs, d->iommu_group, &now) == 0 &&
+	    now == g->n_devices)
+		return 0;
+	log_debug("Group %d changed since the last scan, rescanning before planning",
+		  d->iommu_group);
+	return inv_scan(bs->inv, &err) < 0 ? -EIO : 0;
+}
+
+int bindsvc_refresh_plans(struct bindsvc *bs, struct bind_plan *const *plans, size_t n)
+{
+	struct pd_error err = PD_ERROR_INIT;
+	struct inv_update *u;
+	size_t m = 0, total = 0;
+	int r;
+
+	for (size_t i = 0; i < n; i++)
+		total += plans[i]->n_steps;
+	u = calloc(total ? total : 1, sizeof(*u));
+	if (!u)
+		return inv_scan(bs->inv, &err);
+	for (size_t i = 0; i < n; i++)
+		for (size_t k = 0; k < plans[i]->n_steps; k++) {
+			const struct bind_step *st = &plans[i]->steps[k];
+			if (st->action != BIND_ACTION_MOVE)
+				continue;
+			u[m].address = st->address;
+			/* A step that is done is where its plan says; any other is read back. */
+			if (st->outcome == BIND_OUTCOME_DONE) {
+				u[m].driver = st->driver_after;
+				u[m].override = plans[i]->kind == BIND_KIND_BIND ? VFIO_DRIVER : "";
+			}
+			m++;
+		}
+	r = inv_refresh(bs->inv, u, m, &err);
+	free(u);
+	if (r < 0)
+		log_warning("Refreshing the inventory after a group move failed, it may be stale: %s",
+			    err.message);
+	return r;
+}
+
 bool bind_plan_answers_now(struct bind_plan *plan, bool dry_run)
 {
 	bool moves = false;
@@ -512,9 +568,9 @@ int bindsvc_run(struct bindsvc *bs, const char *addr, enum bind_kind kind, bool 
 		bool force, struct bind_plan **ret_plan, struct pd_error *err)
 {
 	_cleanup_(bind_plan_freep) struct bind_plan *plan = NULL;
-	struct pd_error scan_err = PD_ERROR_INIT;
 	int r;
 
+	(void)bindsvc_check_group(bs, addr); /* a failed scan keeps the old view, logged */
 	r = bindsvc_plan(bs->inv, addr, kind, &plan, err);
 	if (r < 0)
 		return r;
@@ -525,10 +581,7 @@ int bindsvc_run(struct bindsvc *bs, const char *addr, enum bind_kind kind, bool 
 
 	r = bindsvc_execute(bs->sysfs, bs->db, plan, force, err);
 	/* Whatever happened, the API must show the tree as it is now. */
-	if (inv_scan(bs->inv, &scan_err) < 0)
-		log_warning("Rescan after %s of group %d failed, the inventory may be stale: %s",
-			    kind == BIND_KIND_BIND ? "bind" : "unbind", plan->group,
-			    scan_err.message);
+	(void)bindsvc_refresh_plans(bs, &plan, 1); /* logs */
 	*ret_plan = TAKE_PTR(plan);
 	return r;
 }

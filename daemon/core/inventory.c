@@ -1,6 +1,7 @@
 #include <config.h>
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -253,6 +254,59 @@ static int build_vfs(const struct pd_device *devs, size_t n, struct vf_link **re
 	return 0;
 }
 
+/* Move the generation on when what a client sees changed since the last digest. */
+static void bump_generation(struct inv *inv)
+{
+	uint64_t h;
+
+	h = hash_devices(0xcbf29ce484222325ULL, inv->devs, inv->n_devs);
+	h = hash_devices(h, inv->gone, inv->n_gone);
+	h = fnv1a(h, &inv->iommu_groups, sizeof(inv->iommu_groups));
+	for (size_t i = 0; i < crit_count(inv->crit); i++) {
+		h = hash_str(h, crit_address_at(inv->crit, i));
+		h = hash_str(h, crit_reason_at(inv->crit, i));
+	}
+	if (h != inv->hash || inv->generation == 0) {
+		inv->hash = h;
+		inv->generation++;
+	}
+}
+
+int inv_refresh(struct inv *inv, const struct inv_update *u, size_t n, struct pd_error *err)
+{
+	struct grp_set *groups = NULL;
+	int r;
+
+	for (size_t i = 0; i < n; i++) {
+		struct pd_device *d = (struct pd_device *)find_in(inv->devs, inv->n_devs, u[i].address);
+		char driver[PD_DRIVER_LEN] = "", override[PD_DRIVER_LEN] = "";
+
+		if (!d)
+			return inv_scan(inv, err);
+		if (u[i].driver) {
+			snprintf(driver, sizeof(driver), "%s", u[i].driver);
+			snprintf(override, sizeof(override), "%s", u[i].override ? u[i].override : "");
+		} else {
+			/* A move changes these two only; anything odd and a full scan says what is true. */
+			r = sysfs_pci_get_driver(inv->sysfs, u[i].address, driver);
+			if (r >= 0)
+				r = sysfs_pci_get_override(inv->sysfs, u[i].address, override);
+			if (r < 0)
+				return inv_scan(inv, err);
+		}
+		memcpy(d->driver, driver, sizeof(d->driver));
+		memcpy(d->driver_override, override, sizeof(d->driver_override));
+	}
+	/* Drivers decide viability: the groups must be rebuilt over the same records. */
+	r = grp_set_build(inv->devs, inv->n_devs, &groups);
+	if (r < 0)
+		return inv_scan(inv, err);
+	grp_set_free(inv->groups);
+	inv->groups = groups;
+	bump_generation(inv);
+	return 0;
+}
+
 int inv_scan(struct inv *inv, struct pd_error *err)
 {
 	struct pd_device *devs = NULL, *gone = NULL;
@@ -263,7 +317,6 @@ int inv_scan(struct inv *inv, struct pd_error *err)
 	const struct pd_device **ptrs = NULL;
 	unsigned ngroups = 0, newly_gone = 0;
 	int64_t t0 = now_usec(CLOCK_MONOTONIC);
-	uint64_t h;
 	int r;
 
 	r = sysfs_pci_scan(inv->sysfs, inv->threads, &devs, &n);
@@ -346,17 +399,7 @@ int inv_scan(struct inv *inv, struct pd_error *err)
 	inv->n_vfs = n_links;
 	inv->iommu_groups = ngroups;
 
-	h = hash_devices(0xcbf29ce484222325ULL, devs, n);
-	h = hash_devices(h, gone, n_gone);
-	h = fnv1a(h, &ngroups, sizeof(ngroups));
-	for (size_t i = 0; i < crit_count(crit); i++) {
-		h = hash_str(h, crit_address_at(crit, i));
-		h = hash_str(h, crit_reason_at(crit, i));
-	}
-	if (h != inv->hash || inv->generation == 0) {
-		inv->hash = h;
-		inv->generation++;
-	}
+	bump_generation(inv);
 	inv->last_scan_usec = now_usec(CLOCK_REALTIME);
 	inv->last_scan_duration_usec = now_usec(CLOCK_MONOTONIC) - t0;
 

@@ -55,6 +55,20 @@ void inv_set_procfs(struct inv *inv, struct procfs *p);
 /* Scan the host now. On failure the previous view stays in place. Logs once. */
 int inv_scan(struct inv *inv, struct pd_error *err);
 
+struct inv_update {
+	const char *address;
+	const char *driver;   /* what it is on now ("" for none), or NULL: read it from sysfs */
+	const char *override; /* its driver_override now ("" for none); read when driver is NULL */
+};
+
+/*
+ * Bring @n devices up to date after passd moved them between drivers, then rebuild the
+ * groups: what the mover knows is taken as given, the rest is re-read (two syscalls a device)
+ * instead of a whole scan. Falls back to inv_scan() when a device is not where the view has
+ * it. The database catches up at the next scan.
+ */
+int inv_refresh(struct inv *inv, const struct inv_update *u, size_t n, struct pd_error *err);
+
 uint64_t inv_generation(const struct inv *inv);
 bool inv_iommu_enabled(const struct inv *inv);
 unsigned inv_iommu_group_count(const struct inv *inv);

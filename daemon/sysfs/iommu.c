@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <unistd.h>
 
 #include "sysfs-priv.h"
@@ -52,6 +53,31 @@ int sysfs_iommu_group_count(struct sysfs *s, unsigned *ret)
 	if (errno != 0)
 		return -errno;
 
+	*ret = n;
+	return 0;
+}
+
+int sysfs_iommu_group_member_count(struct sysfs *s, int group, unsigned *ret)
+{
+	_cleanup_(closedirp) DIR *dir = NULL;
+	_cleanup_close_ int fd = -1;
+	struct dirent *de;
+	char path[64];
+	unsigned n = 0;
+
+	if (group < 0)
+		return -EINVAL;
+	snprintf(path, sizeof(path), "kernel/iommu_groups/%d/devices", group);
+	fd = openat(s->root_fd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	dir = fdopendir(fd);
+	if (!dir)
+		return -errno;
+	TAKE_FD(fd);
+	while ((de = readdir(dir)))
+		if (pci_addr_is_valid(de->d_name))
+			n++;
 	*ret = n;
 	return 0;
 }

@@ -49,6 +49,9 @@ int sysfs_pci_read_device(struct sysfs *s, const char *addr, struct pd_device *r
  */
 int sysfs_iommu_group_count(struct sysfs *s, unsigned *ret);
 
+/* How many functions kernel/iommu_groups/@group/devices lists now; -ENOENT when no such group. */
+int sysfs_iommu_group_member_count(struct sysfs *s, int group, unsigned *ret);
+
 /*
  * The writes that move a function between drivers (write.c). Each is one write(2); they
  * return 0 or the kernel's negative errno (-ENODEV, -EBUSY, -EINVAL...). @addr must be
@@ -62,3 +65,5 @@ int sysfs_pci_unbind(struct sysfs *s, const char *addr, const char *driver);
 int sysfs_pci_probe(struct sysfs *s, const char *addr);
 /* The bound driver's name into @ret, "" when unbound; -ENOENT when the device is gone. */
 int sysfs_pci_get_driver(struct sysfs *s, const char *addr, char ret[PD_DRIVER_LEN]);
+/* driver_override into @ret, "" when none; -ENOENT when the device is gone. */
+int sysfs_pci_get_override(struct sysfs *s, const char *addr, char ret[PD_DRIVER_LEN]);

@@ -87,3 +87,25 @@ int sysfs_pci_get_driver(struct sysfs *s, const char *addr, char ret[PD_DRIVER_L
 	snprintf(ret, PD_DRIVER_LEN, "%s", name);
 	return 0;
 }
+
+int sysfs_pci_get_override(struct sysfs *s, const char *addr, char ret[PD_DRIVER_LEN])
+{
+	char path[64], buf[SYSFS_ATTR_MAX];
+	ssize_t n;
+
+	if (!pci_addr_is_valid(addr))
+		return -EINVAL;
+	snprintf(path, sizeof(path), "bus/pci/devices/%s/driver_override", addr);
+	n = sysfs_read_small(s->root_fd, path, buf, sizeof(buf));
+	if (n < 0)
+		return (int)n;
+	/* driver_override_show() prints "(null)" when none is set (drivers/pci/pci-sysfs.c). */
+	if (streq(buf, "(null)") || buf[0] == '\0') {
+		ret[0] = '\0';
+		return 0;
+	}
+	if (!sysfs_is_driver_name(buf) || (size_t)n >= PD_DRIVER_LEN)
+		return -EINVAL;
+	memcpy(ret, buf, (size_t)n + 1);
+	return 0;
+}

@@ -2,7 +2,7 @@
 test_description='passd lists exactly the devices and groups of every simulated host'
 . "$top_srcdir/tests/lib/test-lib.sh"
 
-for profile in desktop gpu-server sriov-host no-iommu large; do
+for profile in desktop gpu-server sriov-host no-iommu large bench-group16; do
 	test_expect_success "$profile: API devices and groups equal the tree's ground truth" '
 		sim_new '"$profile"' &&
 		rm -f passd.db* &&
