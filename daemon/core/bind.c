@@ -164,7 +164,8 @@ int bindsvc_plan(const struct inv *inv, const char *addr, enum bind_kind kind,
 	return 0;
 }
 
-static const char *crash_op = "bind"; /* the operation in progress, for crash_point() */
+/* The operation in progress on this thread (workers run several groups at once). */
+static _Thread_local const char *crash_op = "bind";
 
 static int w_override(struct sysfs *s, const char *addr, const char *driver)
 {
