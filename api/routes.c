@@ -17,7 +17,7 @@ static const struct route routes[] = {
 	{ "GET", "/v1/devices/*", api_devices_get },
 	{ "POST", "/v1/devices/*/bind", api_devices_bind },
 	{ "POST", "/v1/devices/*/unbind", api_devices_unbind },
-	{ "POST", "/v1/devices/*/sriov", api_not_implemented },
+	{ "POST", "/v1/devices/*/sriov", api_devices_sriov },
 	{ "POST", "/v1/devices/*/clear", api_not_implemented },
 	{ "GET", "/v1/groups", api_groups_list },
 	{ "GET", "/v1/groups/*", api_groups_get },

@@ -22,6 +22,7 @@
 #include "db/db.h"
 #include "inventory.h"
 #include "log.h"
+#include "sriov.h"
 
 struct bind_job {
 	struct bindsvc *bs;
@@ -239,4 +240,17 @@ void bindsvc_drain(struct bindsvc *bs)
 			bind_plan_free(j->plan);
 		free(j);
 	}
+}
+
+int bindsvc_sriov(struct bindsvc *bs, const char *pf, int n, bool dry_run, bool force,
+		  struct sriov_plan *plan, struct pd_error *err)
+{
+	const struct pd_device *d = inv_find_device(bs->inv, pf);
+
+	/* A move of the PF's group in flight would race the VF change. */
+	if (d && d->iommu_group >= 0 && group_busy(bs, d->iommu_group))
+		return pd_error_set(err, PD_ERR_CONFLICT, -EBUSY,
+				    "group %d of %s has an operation in progress; try again when it ends",
+				    d->iommu_group, pf);
+	return sriovsvc_set(bs->sysfs, bs->inv, pf, n, dry_run, force, plan, err);
 }

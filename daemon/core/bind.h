@@ -153,3 +153,8 @@ int bindsvc_get_event_fd(struct bindsvc *bs);
 void bindsvc_dispatch(struct bindsvc *bs);
 /* At shutdown: wait for every worker (in-flight moves finish or roll back), then dispatch. */
 void bindsvc_drain(struct bindsvc *bs);
+
+struct sriov_plan;
+/* sriovsvc_set() on the service's sysfs and inventory, refused while the PF's group moves. */
+int bindsvc_sriov(struct bindsvc *bs, const char *pf, int n, bool dry_run, bool force,
+		  struct sriov_plan *plan, struct pd_error *err);

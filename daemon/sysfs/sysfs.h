@@ -65,5 +65,8 @@ int sysfs_pci_unbind(struct sysfs *s, const char *addr, const char *driver);
 int sysfs_pci_probe(struct sysfs *s, const char *addr);
 /* The bound driver's name into @ret, "" when unbound; -ENOENT when the device is gone. */
 int sysfs_pci_get_driver(struct sysfs *s, const char *addr, char ret[PD_DRIVER_LEN]);
+/* sriov_numvfs := @n (sriov_numvfs_store in drivers/pci/iov.c: -EBUSY from one non-zero count
+ * to another, -ERANGE above sriov_totalvfs, -ENOENT when the PF has no driver). */
+int sysfs_pci_set_numvfs(struct sysfs *s, const char *addr, unsigned n);
 /* driver_override into @ret, "" when none; -ENOENT when the device is gone. */
 int sysfs_pci_get_override(struct sysfs *s, const char *addr, char ret[PD_DRIVER_LEN]);

@@ -109,3 +109,15 @@ int sysfs_pci_get_override(struct sysfs *s, const char *addr, char ret[PD_DRIVER
 	memcpy(ret, buf, (size_t)n + 1);
 	return 0;
 }
+
+int sysfs_pci_set_numvfs(struct sysfs *s, const char *addr, unsigned n)
+{
+	char path[64], line[16];
+	int len;
+
+	if (!pci_addr_is_valid(addr))
+		return -EINVAL;
+	snprintf(path, sizeof(path), "bus/pci/devices/%s/sriov_numvfs", addr);
+	len = snprintf(line, sizeof(line), "%u\n", n);
+	return write_line(s, path, line, (size_t)len);
+}

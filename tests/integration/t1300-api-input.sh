@@ -33,7 +33,7 @@ test_expect_success 'a wrong method is a JSON 405 with Allow' '
 '
 
 test_expect_success 'routes of later versions answer 501 not_implemented, not 200' '
-	api_expect 501 "/v1/devices/$(cat addr)/sriov" -X POST && api_error_is not_implemented
+	api_expect 501 "/v1/devices/$(cat addr)/clear" -X POST && api_error_is not_implemented
 '
 
 test_expect_success 'a body over the limit is a 413 before it is read' '

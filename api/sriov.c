@@ -1,0 +1,103 @@
+#include <config.h>
+
+#include <string.h>
+
+#include "core/bind.h"
+#include "core/sriov.h"
+#include "handlers.h"
+#include "pci-addr.h"
+
+static int dry_run_arg(const char *key, const char *value, void *userdata)
+{
+	struct api_response *resp = ((void **)userdata)[0];
+	bool *dry = ((void **)userdata)[1];
+
+	if (!streq(key, "dry_run")) {
+		api_respond_errorf(resp, PD_ERR_BAD_REQUEST,
+				   "unknown query parameter '%.32s' (known: dry_run)", key);
+		return -1;
+	}
+	if (value && (streq(value, "true") || streq(value, "1")))
+		*dry = true;
+	else if (value && (streq(value, "false") || streq(value, "0")))
+		*dry = false;
+	else {
+		api_respond_errorf(resp, PD_ERR_BAD_REQUEST, "dry_run must be true or false");
+		return -1;
+	}
+	return 0;
+}
+
+void api_devices_sriov(struct api_request *req, struct api_response *resp, const char *const *p)
+{
+	struct api_ctx *ctx = req->ctx;
+	struct pd_error err = PD_ERROR_INIT;
+	struct sriov_plan plan;
+	char addr[PCI_ADDR_LEN + 1];
+	struct pci_addr pa;
+	bool dry = false;
+	void *q[2] = { resp, &dry };
+	json_int_t num = -1;
+	json_error_t e;
+	int force = 0, r;
+	json_t *v, *steps;
+
+	if (pci_addr_parse(p[0], &pa) < 0) {
+		api_respond_errorf(resp, PD_ERR_BAD_REQUEST,
+				   "bad PCI address '%.40s': expected DDDD:BB:DD.F in lowercase hex, e.g. 0000:65:00.0",
+				   p[0]);
+		return;
+	}
+	pci_addr_format(&pa, addr);
+	if (api_request_query_foreach(req, dry_run_arg, q) != 0)
+		return;
+	v = req->body_len ? json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &e) : NULL;
+	if (!v) {
+		api_respond_errorf(resp, PD_ERR_BAD_REQUEST,
+				   "body must be JSON {\"num_vfs\": N, \"force\": bool}%s%s",
+				   req->body_len ? ": " : "", req->body_len ? e.text : "");
+		return;
+	}
+	r = json_unpack_ex(v, &e, JSON_STRICT, "{s:I,s?b}", "num_vfs", &num, "force", &force);
+	json_decref(v);
+	if (r < 0 || num < 0 || num > 65535) {
+		api_respond_errorf(resp, PD_ERR_BAD_REQUEST,
+				   "bad body: %s (expected {\"num_vfs\": N >= 0, \"force\": bool})",
+				   r < 0 ? e.text : "num_vfs out of range");
+		return;
+	}
+
+	r = bindsvc_sriov(ctx->bindsvc, addr, (int)num, dry, force, &plan, &err);
+	if (r < 0 && plan.writes == 0) {
+		api_respond_error(resp, &err); /* refused before anything was planned */
+		return;
+	}
+	steps = json_array();
+	for (unsigned i = 0; steps && i < plan.writes; i++)
+		json_array_append_new(steps, json_pack("{s:s,s:i}", "write", "sriov_numvfs", "value",
+						       (int)plan.steps[i]));
+	v = json_pack("{s:s,s:s,s:b,s:s,s:i,s:i,s:o*}", "device", addr, "operation", "sriov",
+		      "dry_run", dry, "result",
+		      r < 0 ? "failed" : dry ? "planned" : plan.writes == 0 ? "unchanged" : "done",
+		      "num_vfs_before", plan.before, "num_vfs_after",
+		      r < 0 || dry ? plan.before : plan.after, "steps", steps);
+	if (r < 0) {
+		if (v)
+			json_object_set_new(v, "error",
+					    json_pack("{s:s,s:s}", "code", pd_errcode_to_string(err.code),
+						      "message", err.message));
+		api_respond_json(resp, api_status_for(err.code), v);
+		return;
+	}
+	/* The VFs as they are now (after the rescan). */
+	if (v) {
+		const struct pd_device *pf = inv_find_device(ctx->inv, addr);
+		const struct pd_device *const *vfs = NULL;
+		size_t n = pf ? inv_device_vfs(ctx->inv, pf, &vfs) : 0;
+		json_t *a = json_array();
+		for (size_t i = 0; a && i < n; i++)
+			json_array_append_new(a, json_string(vfs[i]->address));
+		json_object_set_new(v, "vfs", a ? a : json_null());
+	}
+	api_respond_json(resp, 200, v);
+}

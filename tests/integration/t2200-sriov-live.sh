@@ -1,0 +1,88 @@
+#!/bin/sh
+test_description='SR-IOV: VFs created and removed through the API, the kernel'"'"'s order kept'
+. "$top_srcdir/tests/lib/test-lib.sh"
+
+sim_live_require
+
+PF=0000:01:00.1   # igb, 7 VFs at most, none enabled
+BUSY=0000:4b:00.0 # ice, 64 of 128 VFs enabled
+
+writes() { sed -n 's/^writes_sriov=//p' "$TRASH/live/sim/stats"; }
+
+test_expect_success 'setup: sriov-host on the live simulator' '
+	sim_live_start sriov-host && passd_start &&
+	api_expect 200 "/v1/devices/$PF" &&
+	jq -e ".sriov.total_vfs == 7 and .sriov.num_vfs == 0" body
+'
+
+test_expect_success 'a dry run plans and writes nothing' '
+	w=$(writes) &&
+	api_expect 200 "/v1/devices/$PF/sriov?dry_run=true" -X POST -d "{\"num_vfs\": 4}" &&
+	jq -e ".result == \"planned\" and .steps == [{\"write\": \"sriov_numvfs\", \"value\": 4}]" body &&
+	test "$(writes)" = "$w" &&
+	test "$(cat "$SIM_DEVICES/$PF/sriov_numvfs")" = 0
+'
+
+test_expect_success '4 VFs appear, each with its PF and its own IOMMU group' '
+	api_expect 200 "/v1/devices/$PF/sriov" -X POST -d "{\"num_vfs\": 4}" &&
+	jq -e ".result == \"done\" and (.vfs | length) == 4 and .num_vfs_after == 4" body &&
+	test "$(cat "$SIM_DEVICES/$PF/sriov_numvfs")" = 4 &&
+	api_expect 200 /v1/devices &&
+	jq -e --arg pf "$PF" "[.devices[] | select(.physfn == \$pf)] | length == 4" body &&
+	jq -e --arg pf "$PF" "[.devices[] | select(.physfn == \$pf) | .iommu_group] | unique | length == 4" body
+'
+
+test_expect_success 'the same count again changes nothing and writes nothing' '
+	w=$(writes) &&
+	api_expect 200 "/v1/devices/$PF/sriov" -X POST -d "{\"num_vfs\": 4}" &&
+	jq -e ".result == \"unchanged\" and .steps == []" body &&
+	test "$(writes)" = "$w"
+'
+
+test_expect_success '4 to 6 goes through 0, as the kernel requires' '
+	w=$(writes) &&
+	api_expect 200 "/v1/devices/$PF/sriov" -X POST -d "{\"num_vfs\": 6}" &&
+	jq -e "[.steps[].value] == [0, 6] and (.vfs | length) == 6" body &&
+	test "$(writes)" -eq $((w + 2))
+'
+
+test_expect_success 'a write the kernel refuses leaves the count as it was' '
+	sim_fault "sriov:$PF:EIO:count=1" &&
+	api_expect 500 "/v1/devices/$PF/sriov" -X POST -d "{\"num_vfs\": 2}" &&
+	jq -e ".result == \"failed\" and .error.code == \"internal\"" body &&
+	test "$(cat "$SIM_DEVICES/$PF/sriov_numvfs")" = 6
+'
+
+test_expect_success 'a VF on vfio-pci blocks its removal unless forced' '
+	sim_fault clear &&
+	vf=$(curl -sSf "$PASSD_URL/v1/devices/$PF" | jq -r ".sriov.vfs[-1]") &&
+	api_expect 200 "/v1/devices/$vf/bind" -X POST &&
+	sim_driver_is "$vf" vfio-pci &&
+	api_expect 409 "/v1/devices/$PF/sriov" -X POST -d "{\"num_vfs\": 0}" && api_error_is conflict &&
+	test "$(cat "$SIM_DEVICES/$PF/sriov_numvfs")" = 6 &&
+	api_expect 200 "/v1/devices/$PF/sriov" -X POST -d "{\"num_vfs\": 0, \"force\": true}" &&
+	test "$(cat "$SIM_DEVICES/$PF/sriov_numvfs")" = 0 &&
+	api_expect 200 /v1/devices &&
+	jq -e --arg pf "$PF" "[.devices[] | select(.physfn == \$pf)] | length == 0" body
+'
+
+test_expect_success 'bad requests: range, body, not a PF' '
+	api_expect 400 "/v1/devices/$PF/sriov" -X POST -d "{\"num_vfs\": 8}" && api_error_is bad_request &&
+	api_expect 400 "/v1/devices/$PF/sriov" -X POST -d "{\"num_vfs\": -1}" && api_error_is bad_request &&
+	api_expect 400 "/v1/devices/$PF/sriov" -X POST -d "{\"num_vfs\": \"4\"}" && api_error_is bad_request &&
+	api_expect 400 "/v1/devices/$PF/sriov" -X POST -d "{\"numvfs\": 4}" && api_error_is bad_request &&
+	api_expect 400 "/v1/devices/$PF/sriov" -X POST && api_error_is bad_request &&
+	api_expect 409 "/v1/devices/0000:00:1f.4/sriov" -X POST -d "{\"num_vfs\": 1}" && api_error_is conflict &&
+	api_expect 404 "/v1/devices/0000:7e:00.0/sriov" -X POST -d "{\"num_vfs\": 1}" && api_error_is not_found
+'
+
+test_expect_success 'passctl sriov, with --dry-run' '
+	passctl sriov --dry-run "$BUSY" 32 >out &&
+	test "$(cat "$SIM_DEVICES/$BUSY/sriov_numvfs")" = 64 &&
+	passctl sriov "$BUSY" 32 >out &&
+	test "$(cat "$SIM_DEVICES/$BUSY/sriov_numvfs")" = 32 &&
+	test_exit_code 1 passctl sriov "$BUSY" 500 2>err &&
+	passd_stop && sim_live_stop
+'
+
+test_done
