@@ -9,8 +9,10 @@
  * sim_sriov_set, sim_remove, sim_rescan, sim_reset) citing the kernel code it follows.
  * MOUNTPOINT/sim/ holds the control files: faults (rules, see README.md) and stats.
  *
- * FUSE runs multithreaded; one mutex guards the whole model, and an injected delay sleeps
- * outside it, so a hung write never blocks another request.
+ * FUSE (the low-level API) runs multithreaded; one mutex guards the whole model, and an
+ * injected delay sleeps outside it, so a hung write never blocks another request. The kernel
+ * caches lookups and attributes; every change is invalidated before the write is answered
+ * (see "the kernel's caches" below).
  *
  * This program models the kernel on its own and never includes anything from daemon/.
  */
@@ -19,7 +21,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <fuse.h>
+#include <fuse_lowlevel.h>
 #include <ftw.h>
 #include <inttypes.h>
 #include <pthread.h>
@@ -63,6 +65,10 @@ struct stashed {
 	struct vnode *node, *parent;
 };
 
+/* FUSE requests, counted in sim/stats */
+enum req_kind { RQ_LOOKUP, RQ_GETATTR, RQ_READLINK, RQ_READDIR, RQ_OPEN, RQ_READ, RQ_WRITE,
+		RQ_OTHER, RQ_MAX };
+
 struct sim {
 	pthread_mutex_t lock;
 	struct sim_host *h;
@@ -83,9 +89,15 @@ struct sim {
 	uint64_t delay_ms;
 	unsigned long writes[SIM_OP_MAX];
 	unsigned long faults_fired;
+	/* atomics, updated outside the lock */
+	uint64_t requests[RQ_MAX];
+	uint64_t handler_ns; /* inside the FUSE handlers, injected delays excluded */
+	uint64_t notifies, notify_ns; /* cache invalidations sent to the kernel (in handler_ns) */
 };
 
-static struct sim *the_sim; /* for the FUSE callbacks */
+#ifndef MIN
+#define MIN(a, b) ((a) < (b) ? (a) : (b))
+#endif
 
 /* ---- helpers ------------------------------------------------------------------------------ */
 
@@ -1106,9 +1118,102 @@ static int control_write(struct sim *s, const char *buf)
 	return r;
 }
 
-static int sim_write(struct sim *s, const char *path, const char *data, size_t size)
+/* ---- the kernel's caches --------------------------------------------------------------------- */
+
+/*
+ * The FUSE kernel caches lookups (dentries, negative ones too) and attributes for
+ * cache_timeout seconds; every change to the tree that it may have cached is reported to it:
+ * sim-vfs calls note_change() for an entry appearing or going away in a directory the kernel
+ * knows, or a known link getting a new target. The notes are queued under the model's lock and
+ * sent by the same request after it drops the lock (the kernel takes the directory's i_rwsem
+ * to invalidate an entry, and a lookup holding it may be waiting for our lock), before the
+ * request is answered: when write(2) returns, no removed `driver` link or /dev/vfio/N is left
+ * in the kernel's cache. File contents are never cached (direct_io, a constant st_size).
+ */
+static double cache_timeout = 3600;
+static struct fuse_session *the_se;
+
+struct note {
+	uint64_t parent; /* 0: the inode @ino changed */
+	uint64_t ino;
+	char name[256];
+};
+
+struct notes {
+	struct note *v;
+	size_t n, alloc;
+};
+
+static struct notes pending; /* under the model's lock */
+
+static void note_change(const struct vnode *dir, const char *name, const struct vnode *n)
+{
+	struct note *x;
+
+	if (pending.n == pending.alloc) {
+		size_t na = pending.alloc ? pending.alloc * 2 : 16;
+		struct note *v = realloc(pending.v, na * sizeof(*v));
+
+		if (!v) {
+			/* a change the kernel does not hear of would be a stale cache: stop instead */
+			fprintf(stderr, "passd-sim: out of memory queueing a cache invalidation\n");
+			abort();
+		}
+		pending.v = v;
+		pending.alloc = na;
+	}
+	x = &pending.v[pending.n++];
+	x->parent = dir ? dir->ino : 0;
+	x->ino = n ? n->ino : 0;
+	snprintf(x->name, sizeof(x->name), "%s", name);
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* Send the notes taken from `pending` (without the model's lock). */
+static void send_notes(struct sim *s, struct notes *t)
+{
+	uint64_t t0 = now_ns();
+
+	for (size_t i = 0; i < t->n; i++) {
+		const struct note *x = &t->v[i];
+
+		/* -ENOENT: the kernel has nothing cached under that name; nothing to do */
+		if (x->parent)
+			(void)fuse_lowlevel_notify_inval_entry(the_se, x->parent, x->name,
+							       strlen(x->name));
+		else
+			(void)fuse_lowlevel_notify_inval_inode(the_se, x->ino, 0, 0);
+	}
+	if (t->n) {
+		__atomic_fetch_add(&s->notifies, t->n, __ATOMIC_RELAXED);
+		__atomic_fetch_add(&s->notify_ns, now_ns() - t0, __ATOMIC_RELAXED);
+	}
+	free(t->v);
+	*t = (struct notes){ 0 };
+}
+
+/*
+ * The node of inode @ino, NULL when it was freed or is no longer in the tree (removed, or
+ * inside a removed directory): kernfs answers ENOENT for those.
+ */
+static struct vnode *node_of(struct sim *s, uint64_t ino)
+{
+	struct vnode *n = ino == FUSE_ROOT_ID ? s->root : vnode_by_ino(ino);
+
+	return n && vnode_attached(n, s->root) ? n : NULL;
+}
+
+static int sim_write(struct sim *s, uint64_t ino, const char *data, size_t size, uint64_t *slept)
 {
 	_cleanup_free_ char *buf = strndup(data, size);
+	struct notes notes;
 	struct sim_fault f;
 	bool faulted = false;
 	struct req q;
@@ -1118,7 +1223,7 @@ static int sim_write(struct sim *s, const char *path, const char *data, size_t s
 	if (!buf)
 		return -ENOMEM;
 	pthread_mutex_lock(&s->lock);
-	n = vnode_lookup(s->root, path);
+	n = node_of(s, ino);
 	if (!n) {
 		r = -ENODEV; /* kernfs: the attribute went away while open */
 		goto out;
@@ -1140,14 +1245,17 @@ static int sim_write(struct sim *s, const char *path, const char *data, size_t s
 		s->faults_fired++;
 		if (f.hang_ms) {
 			struct timespec ts = { f.hang_ms / 1000, (long)(f.hang_ms % 1000) * 1000000 };
+			uint64_t t0;
 
 			s->delay_ms += f.hang_ms;
 			pthread_mutex_unlock(&s->lock);
+			t0 = now_ns();
 			while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
 				;
+			*slept += now_ns() - t0;
 			pthread_mutex_lock(&s->lock);
 			/* the world may have changed while we slept */
-			n = vnode_lookup(s->root, path);
+			n = node_of(s, ino);
 			if (!n) {
 				r = -ENODEV;
 				goto out;
@@ -1165,13 +1273,21 @@ static int sim_write(struct sim *s, const char *path, const char *data, size_t s
 	}
 	r = dispatch(s, &q, buf, size);
 out:
+	/* this request's changes: reported before it is answered */
+	notes = pending;
+	pending = (struct notes){ 0 };
 	pthread_mutex_unlock(&s->lock);
+	send_notes(s, &notes);
 	return r < 0 ? r : (int)size;
 }
+
+static const char *const req_kind_name[RQ_MAX] = { "lookup", "getattr", "readlink", "readdir",
+						   "open", "read", "write", "other" };
 
 static void format_stats(struct sim *s, FILE *f)
 {
 	unsigned long total = 0;
+	uint64_t reqs = 0;
 
 	for (int o = 0; o < SIM_OP_ANY; o++)
 		total += s->writes[o];
@@ -1180,6 +1296,19 @@ static void format_stats(struct sim *s, FILE *f)
 	fprintf(f, "writes=%lu\n", total);
 	for (int o = 0; o < SIM_OP_ANY; o++)
 		fprintf(f, "writes_%s=%lu\n", simfault_op_name((enum sim_op)o), s->writes[o]);
+	for (int k = 0; k < RQ_MAX; k++)
+		reqs += __atomic_load_n(&s->requests[k], __ATOMIC_RELAXED);
+	/* the request reading this file is counted when it is answered, after this */
+	fprintf(f, "requests=%" PRIu64 "\n", reqs);
+	for (int k = 0; k < RQ_MAX; k++)
+		fprintf(f, "requests_%s=%" PRIu64 "\n", req_kind_name[k],
+			__atomic_load_n(&s->requests[k], __ATOMIC_RELAXED));
+	fprintf(f, "handler_us=%" PRIu64 "\n",
+		__atomic_load_n(&s->handler_ns, __ATOMIC_RELAXED) / 1000);
+	fprintf(f, "notifies=%" PRIu64 "\n", __atomic_load_n(&s->notifies, __ATOMIC_RELAXED));
+	fprintf(f, "notify_us=%" PRIu64 "\n",
+		__atomic_load_n(&s->notify_ns, __ATOMIC_RELAXED) / 1000);
+	fprintf(f, "cache_timeout=%g\n", cache_timeout);
 }
 
 /* Fill a control file's contents before it is read. */
@@ -1205,13 +1334,25 @@ static int refresh_control(struct sim *s, struct vnode *n)
 	return r;
 }
 
-/* ---- FUSE ---------------------------------------------------------------------------------- */
+/* ---- FUSE (low level: inode numbers are the vnodes', so changes can be invalidated) -------- */
 
 static time_t start_time;
 
+/* The time spent in a handler (injected delays excluded), counted before it answers. */
+static void account(struct sim *s, enum req_kind k, uint64_t t0, uint64_t slept)
+{
+	__atomic_fetch_add(&s->requests[k], 1, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&s->handler_ns, now_ns() - t0 - slept, __ATOMIC_RELAXED);
+}
+
+/*
+ * sysfs reports PAGE_SIZE for every attribute and the real size for binary ones (config); a
+ * constant size also keeps the kernel's cached attributes right when contents change.
+ */
 static void fill_stat(const struct vnode *n, struct stat *st)
 {
 	memset(st, 0, sizeof(*st));
+	st->st_ino = n->ino;
 	st->st_nlink = 1;
 	st->st_atime = st->st_mtime = st->st_ctime = start_time;
 	switch (n->type) {
@@ -1221,7 +1362,7 @@ static void fill_stat(const struct vnode *n, struct stat *st)
 		break;
 	case VNODE_FILE:
 		st->st_mode = S_IFREG | n->mode;
-		st->st_size = (off_t)n->len;
+		st->st_size = streq(n->name, "config") || n->len > 4096 ? (off_t)n->len : 4096;
 		break;
 	case VNODE_LINK:
 		st->st_mode = S_IFLNK | 0777;
@@ -1234,169 +1375,327 @@ static void fill_stat(const struct vnode *n, struct stat *st)
 	}
 }
 
-static void *fs_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
+static void ll_init(void *userdata, struct fuse_conn_info *conn)
 {
-	(void)conn;
-	/* nothing cached: the tree changes under every write */
-	cfg->entry_timeout = 0;
-	cfg->negative_timeout = 0;
-	cfg->attr_timeout = 0;
-	cfg->direct_io = 1;
-	cfg->kernel_cache = 0;
-	return the_sim;
+	(void)userdata;
+	conn->want &= ~(unsigned)FUSE_CAP_AUTO_INVAL_DATA;
+	/* link targets in the page cache too: a new target invalidates the link's inode */
+	if (cache_timeout > 0 && (conn->capable & FUSE_CAP_CACHE_SYMLINKS))
+		conn->want |= FUSE_CAP_CACHE_SYMLINKS;
 }
 
-static int fs_getattr(const char *path, struct stat *st, struct fuse_file_info *fi)
+static void ll_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
-	struct sim *s = the_sim;
-	struct vnode *n;
+	struct sim *s = fuse_req_userdata(req);
+	struct fuse_entry_param e = { .attr_timeout = cache_timeout,
+				      .entry_timeout = cache_timeout };
+	uint64_t t0 = now_ns();
+	struct vnode *p, *n;
 	int r = 0;
 
-	(void)fi;
 	pthread_mutex_lock(&s->lock);
-	n = vnode_lookup(s->root, path);
-	if (!n)
-		r = -ENOENT;
-	else {
+	p = node_of(s, parent);
+	if (!p)
+		r = ENOENT;
+	else if (p->type != VNODE_DIR)
+		r = ENOTDIR;
+	else if ((n = vnode_child(p, name))) {
+		/* from now on, changes to it (and below it) are reported */
+		n->known = true;
+		e.ino = n->ino;
+		e.generation = 1;
+		fill_stat(n, &e.attr);
+	}
+	/* else a negative entry (ino 0), cached too: an entry appearing is reported */
+	pthread_mutex_unlock(&s->lock);
+	account(s, RQ_LOOKUP, t0, 0);
+	if (r)
+		fuse_reply_err(req, r);
+	else
+		fuse_reply_entry(req, &e);
+}
+
+static void ll_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup)
+{
+	(void)ino;
+	(void)nlookup;
+	fuse_reply_none(req); /* inode numbers are never reused: nothing to count */
+}
+
+static void ll_forget_multi(fuse_req_t req, size_t count, struct fuse_forget_data *forgets)
+{
+	(void)count;
+	(void)forgets;
+	fuse_reply_none(req);
+}
+
+static void reply_attr(fuse_req_t req, enum req_kind k, fuse_ino_t ino)
+{
+	struct sim *s = fuse_req_userdata(req);
+	uint64_t t0 = now_ns();
+	struct stat st;
+	struct vnode *n;
+
+	pthread_mutex_lock(&s->lock);
+	n = node_of(s, ino);
+	if (n) {
 		(void)refresh_control(s, n);
-		fill_stat(n, st);
+		fill_stat(n, &st);
 	}
 	pthread_mutex_unlock(&s->lock);
-	return r;
-}
-
-static int fs_readlink(const char *path, char *buf, size_t size)
-{
-	struct sim *s = the_sim;
-	struct vnode *n;
-	int r = 0;
-
-	pthread_mutex_lock(&s->lock);
-	n = vnode_lookup(s->root, path);
+	account(s, k, t0, 0);
 	if (!n)
-		r = -ENOENT;
-	else if (n->type != VNODE_LINK)
-		r = -EINVAL;
+		fuse_reply_err(req, ENOENT);
 	else
-		snprintf(buf, size, "%s", n->data);
-	pthread_mutex_unlock(&s->lock);
-	return r;
+		fuse_reply_attr(req, &st, cache_timeout);
 }
 
-static int fs_readdir(const char *path, void *buf, fuse_fill_dir_t filler, off_t off,
-		      struct fuse_file_info *fi, enum fuse_readdir_flags flags)
+static void ll_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
-	struct sim *s = the_sim;
+	(void)fi;
+	reply_attr(req, RQ_GETATTR, ino);
+}
+
+/* O_TRUNC on a sysfs attribute is accepted and means nothing */
+static void ll_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
+		       struct fuse_file_info *fi)
+{
+	(void)attr;
+	(void)to_set;
+	(void)fi;
+	reply_attr(req, RQ_OTHER, ino);
+}
+
+static void ll_readlink(fuse_req_t req, fuse_ino_t ino)
+{
+	struct sim *s = fuse_req_userdata(req);
+	uint64_t t0 = now_ns();
+	char target[4096];
 	struct vnode *n;
 	int r = 0;
 
-	(void)off;
-	(void)fi;
-	(void)flags;
 	pthread_mutex_lock(&s->lock);
-	n = vnode_lookup(s->root, path);
+	n = node_of(s, ino);
+	if (!n)
+		r = ENOENT;
+	else if (n->type != VNODE_LINK)
+		r = EINVAL;
+	else
+		snprintf(target, sizeof(target), "%s", n->data);
+	pthread_mutex_unlock(&s->lock);
+	account(s, RQ_READLINK, t0, 0);
+	if (r)
+		fuse_reply_err(req, r);
+	else
+		fuse_reply_readlink(req, target);
+}
+
+/* A directory's listing, taken whole at opendir and served from there. */
+struct dirbuf {
+	char *p;
+	size_t size;
+};
+
+static int dirbuf_add(fuse_req_t req, struct dirbuf *b, const char *name, const struct vnode *n)
+{
+	struct stat st = { .st_ino = n->ino };
+	size_t old = b->size;
+	char *p;
+
+	fill_stat(n, &st);
+	b->size += fuse_add_direntry(req, NULL, 0, name, NULL, 0);
+	p = realloc(b->p, b->size);
+	if (!p)
+		return -ENOMEM;
+	b->p = p;
+	fuse_add_direntry(req, b->p + old, b->size - old, name, &st, (off_t)b->size);
+	return 0;
+}
+
+static void ll_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct sim *s = fuse_req_userdata(req);
+	struct dirbuf *b = calloc(1, sizeof(*b));
+	uint64_t t0 = now_ns();
+	struct vnode *n;
+	int r = 0;
+
+	if (!b) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	pthread_mutex_lock(&s->lock);
+	n = node_of(s, ino);
 	if (!n)
 		r = -ENOENT;
 	else if (n->type != VNODE_DIR)
 		r = -ENOTDIR;
 	else {
-		filler(buf, ".", NULL, 0, 0);
-		filler(buf, "..", NULL, 0, 0);
-		for (size_t i = 0; i < n->n_kids; i++)
-			if (filler(buf, n->kids[i]->name, NULL, 0, 0))
-				break;
+		r = dirbuf_add(req, b, ".", n);
+		if (r >= 0)
+			r = dirbuf_add(req, b, "..", n->parent ? n->parent : n);
+		for (size_t i = 0; i < n->n_kids && r >= 0; i++)
+			r = dirbuf_add(req, b, n->kids[i]->name, n->kids[i]);
 	}
 	pthread_mutex_unlock(&s->lock);
-	return r;
+	account(s, RQ_READDIR, t0, 0);
+	if (r < 0) {
+		free(b->p);
+		free(b);
+		fuse_reply_err(req, -r);
+		return;
+	}
+	fi->fh = (uintptr_t)b;
+	if (fuse_reply_open(req, fi) == -ENOENT) { /* interrupted */
+		free(b->p);
+		free(b);
+	}
+}
+
+static void ll_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+		       struct fuse_file_info *fi)
+{
+	const struct dirbuf *b = (const struct dirbuf *)(uintptr_t)fi->fh;
+	_cleanup_free_ char *chunk = NULL;
+	size_t c;
+
+	(void)ino;
+	if (off < 0 || (size_t)off >= b->size) {
+		fuse_reply_buf(req, NULL, 0);
+		return;
+	}
+	/*
+	 * A copy: once the kernel has the reply, releasedir may free @b on another thread while
+	 * this one is still in writev() (ASan's writev interceptor reads the buffer after the call).
+	 */
+	c = MIN(size, b->size - (size_t)off);
+	chunk = malloc(c);
+	if (!chunk) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	memcpy(chunk, b->p + off, c);
+	fuse_reply_buf(req, chunk, c);
+}
+
+static void ll_releasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct dirbuf *b = (struct dirbuf *)(uintptr_t)fi->fh;
+
+	(void)ino;
+	free(b->p);
+	free(b);
+	fuse_reply_err(req, 0);
 }
 
 /*
  * kernfs_fop_open() with KERNFS_ROOT_EXTRA_OPEN_PERM_CHECK (sysfs): even root gets -EACCES
  * opening for writing a file without any write bit, or for reading one without a read bit.
  */
-static int fs_open(const char *path, struct fuse_file_info *fi)
+static void ll_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
-	struct sim *s = the_sim;
-	struct vnode *n;
+	struct sim *s = fuse_req_userdata(req);
 	int acc = fi->flags & O_ACCMODE, r = 0;
+	uint64_t t0 = now_ns();
+	struct vnode *n;
 
 	pthread_mutex_lock(&s->lock);
-	n = vnode_lookup(s->root, path);
+	n = node_of(s, ino);
 	if (!n)
-		r = -ENOENT;
+		r = ENOENT;
 	else if (n->type == VNODE_DIR)
-		r = -EISDIR;
+		r = EISDIR;
 	else if (n->type == VNODE_CHR)
-		r = -ENXIO;
+		r = ENXIO;
 	else if ((acc != O_RDONLY && !(n->mode & 0222)) || (acc != O_WRONLY && !(n->mode & 0444)))
-		r = -EACCES;
+		r = EACCES;
 	pthread_mutex_unlock(&s->lock);
-	fi->direct_io = 1;
-	return r;
+	account(s, RQ_OPEN, t0, 0);
+	if (r) {
+		fuse_reply_err(req, r);
+		return;
+	}
+	fi->direct_io = 1; /* contents change under every write: never in the page cache */
+	fi->keep_cache = 0;
+	fuse_reply_open(req, fi);
 }
 
-static int fs_read(const char *path, char *buf, size_t size, off_t off, struct fuse_file_info *fi)
+static void ll_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+		    struct fuse_file_info *fi)
 {
-	struct sim *s = the_sim;
+	struct sim *s = fuse_req_userdata(req);
+	uint64_t t0 = now_ns();
+	_cleanup_free_ char *buf = NULL;
 	struct vnode *n;
-	int r;
+	size_t c = 0;
+	int r = 0;
 
 	(void)fi;
 	pthread_mutex_lock(&s->lock);
-	n = vnode_lookup(s->root, path);
+	n = node_of(s, ino);
 	if (!n) {
-		r = -ENODEV;
+		r = ENODEV;
 	} else {
 		(void)refresh_control(s, n);
-		if ((size_t)off >= n->len) {
-			r = 0;
-		} else {
-			size_t c = n->len - (size_t)off;
-
-			if (c > size)
-				c = size;
-			memcpy(buf, n->data + off, c);
-			r = (int)c;
+		if (off >= 0 && (size_t)off < n->len) {
+			c = MIN(size, n->len - (size_t)off);
+			buf = malloc(c);
+			if (buf)
+				memcpy(buf, n->data + off, c);
+			else
+				r = ENOMEM;
 		}
 	}
 	pthread_mutex_unlock(&s->lock);
-	return r;
+	account(s, RQ_READ, t0, 0);
+	if (r)
+		fuse_reply_err(req, r);
+	else
+		fuse_reply_buf(req, buf, c);
 }
 
-static int fs_write(const char *path, const char *buf, size_t size, off_t off,
-		    struct fuse_file_info *fi)
+static void ll_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, off_t off,
+		     struct fuse_file_info *fi)
 {
+	struct sim *s = fuse_req_userdata(req);
+	uint64_t t0 = now_ns(), slept = 0;
+	int r;
+
 	(void)off; /* sysfs_kf_write() hands every write to ->store() whole */
 	(void)fi;
-	return sim_write(the_sim, path, buf, size);
+	r = sim_write(s, ino, buf, size, &slept);
+	account(s, RQ_WRITE, t0, slept);
+	if (r < 0)
+		fuse_reply_err(req, -r);
+	else
+		fuse_reply_write(req, (size_t)r);
 }
 
-static int fs_truncate(const char *path, off_t size, struct fuse_file_info *fi)
+static void ll_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
+		      struct fuse_file_info *fi)
 {
-	(void)path;
-	(void)size;
-	(void)fi;
-	return 0; /* O_TRUNC on a sysfs attribute is accepted and means nothing */
-}
-
-static int fs_create(const char *path, mode_t mode, struct fuse_file_info *fi)
-{
-	(void)path;
+	(void)parent;
+	(void)name;
 	(void)mode;
 	(void)fi;
-	return -EACCES; /* kernfs directories have no ->create */
+	fuse_reply_err(req, EACCES); /* kernfs directories have no ->create */
 }
 
-static const struct fuse_operations fs_ops = {
-	.init = fs_init,
-	.getattr = fs_getattr,
-	.readlink = fs_readlink,
-	.readdir = fs_readdir,
-	.open = fs_open,
-	.read = fs_read,
-	.write = fs_write,
-	.truncate = fs_truncate,
-	.create = fs_create,
+static const struct fuse_lowlevel_ops ll_ops = {
+	.init = ll_init,
+	.lookup = ll_lookup,
+	.forget = ll_forget,
+	.forget_multi = ll_forget_multi,
+	.getattr = ll_getattr,
+	.setattr = ll_setattr,
+	.readlink = ll_readlink,
+	.opendir = ll_opendir,
+	.readdir = ll_readdir,
+	.releasedir = ll_releasedir,
+	.open = ll_open,
+	.read = ll_read,
+	.write = ll_write,
+	.create = ll_create,
 };
 
 /* ---- setup --------------------------------------------------------------------------------- */
@@ -1554,7 +1853,8 @@ static int write_stats_file(struct sim *s, const char *path)
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: passd-sim [--faults SPEC]... [--stats FILE] [--dev-vfio=kernel|viable] PROFILE MOUNTPOINT\n"
+		"usage: passd-sim [--faults SPEC]... [--stats FILE] [--dev-vfio=kernel|viable]\n"
+		"                 [--cache-timeout SEC] PROFILE MOUNTPOINT\n"
 		"Serves PROFILE's tree (a file, or NAME for %s/NAME.profile) as a live\n"
 		"simulated kernel under MOUNTPOINT/{sys,proc,dev}, with MOUNTPOINT/sim/{faults,stats},\n"
 		"until SIGTERM or SIGINT.\n",
@@ -1568,7 +1868,7 @@ int main(int argc, char **argv)
 	const char *stats = NULL, *mountpoint;
 	struct fuse_args args = FUSE_ARGS_INIT(0, NULL);
 	struct fuse_loop_config lc = { .clone_fd = 0, .max_idle_threads = 16 };
-	struct fuse *fuse;
+	struct fuse_session *se;
 	int i, r;
 
 	s = calloc(1, sizeof(*s));
@@ -1586,6 +1886,14 @@ int main(int argc, char **argv)
 			}
 		} else if (streq(argv[i], "--stats") && i + 1 < argc) {
 			stats = argv[++i];
+		} else if (streq(argv[i], "--cache-timeout") && i + 1 < argc) {
+			char *end;
+
+			cache_timeout = strtod(argv[++i], &end);
+			if (*end || end == argv[i] || !(cache_timeout >= 0)) {
+				fprintf(stderr, "passd-sim: --cache-timeout: not a number of seconds\n");
+				return 2;
+			}
 		} else if (streq(argv[i], "--dev-vfio=viable")) {
 			s->viable_node = true;
 		} else if (streq(argv[i], "--dev-vfio=kernel")) {
@@ -1614,31 +1922,37 @@ int main(int argc, char **argv)
 		fprintf(stderr, "passd-sim: cannot build the tree: %s\n", strerror(-r));
 		return 1;
 	}
-	the_sim = s;
+	if (cache_timeout > 0)
+		vnode_set_change_hook(note_change);
+	s->root->known = true;
 
 	if (fuse_opt_add_arg(&args, "passd-sim") < 0 || fuse_opt_add_arg(&args, "-o") < 0 ||
 	    fuse_opt_add_arg(&args, geteuid() == 0 ?
 						"fsname=passd-sim,subtype=passd-sim,allow_other" :
 						"fsname=passd-sim,subtype=passd-sim") < 0)
 		return 1;
-	fuse = fuse_new(&args, &fs_ops, sizeof(fs_ops), s);
+	se = fuse_session_new(&args, &ll_ops, sizeof(ll_ops), s);
 	fuse_opt_free_args(&args);
-	if (!fuse)
+	if (!se)
 		return 1;
-	if (fuse_mount(fuse, mountpoint) != 0) {
-		fuse_destroy(fuse);
-		return 1;
-	}
-	if (fuse_set_signal_handlers(fuse_get_session(fuse)) != 0) {
-		fuse_unmount(fuse);
-		fuse_destroy(fuse);
+	if (fuse_set_signal_handlers(se) != 0) {
+		fuse_session_destroy(se);
 		return 1;
 	}
+	if (fuse_session_mount(se, mountpoint) != 0) {
+		fuse_remove_signal_handlers(se);
+		fuse_session_destroy(se);
+		return 1;
+	}
+	the_se = se;
 	fprintf(stderr, "passd-sim: %s on %s: %zu functions\n", profile, mountpoint, s->n_devs);
-	r = fuse_loop_mt(fuse, &lc);
-	fuse_remove_signal_handlers(fuse_get_session(fuse));
-	fuse_unmount(fuse);
-	fuse_destroy(fuse);
+	r = fuse_session_loop_mt(se, &lc);
+	fuse_session_unmount(se);
+	fuse_remove_signal_handlers(se);
+	fuse_session_destroy(se);
+	vnode_set_change_hook(NULL);
+	free(pending.v);
+	pending = (struct notes){ 0 };
 	if (stats) {
 		int k = write_stats_file(s, stats);
 

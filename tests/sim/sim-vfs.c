@@ -13,6 +13,89 @@
 
 #include "sim-vfs.h"
 
+/* ---- inode numbers: a chained hash, grown at load 1 -------------------------------------- */
+
+static struct vnode **ino_hash;
+static size_t ino_buckets, ino_count;
+static uint64_t ino_next = 1; /* the first node made (passd-sim's root) gets FUSE_ROOT_ID */
+static vnode_change_fn change_hook;
+
+void vnode_set_change_hook(vnode_change_fn fn)
+{
+	change_hook = fn;
+}
+
+static size_t ino_slot(uint64_t ino, size_t buckets)
+{
+	return (size_t)((ino * UINT64_C(0x9e3779b97f4a7c15)) >> 17) & (buckets - 1);
+}
+
+static int ino_insert(struct vnode *n)
+{
+	if (ino_count >= ino_buckets) {
+		size_t nb = ino_buckets ? ino_buckets * 2 : 1024;
+		struct vnode **h = calloc(nb, sizeof(*h));
+
+		if (!h)
+			return -ENOMEM;
+		for (size_t i = 0; i < ino_buckets; i++)
+			for (struct vnode *x = ino_hash[i], *next; x; x = next) {
+				size_t k = ino_slot(x->ino, nb);
+
+				next = x->hnext;
+				x->hnext = h[k];
+				h[k] = x;
+			}
+		free(ino_hash);
+		ino_hash = h;
+		ino_buckets = nb;
+	}
+	{
+		size_t k = ino_slot(n->ino, ino_buckets);
+
+		n->hnext = ino_hash[k];
+		ino_hash[k] = n;
+	}
+	ino_count++;
+	return 0;
+}
+
+static void ino_erase(struct vnode *n)
+{
+	struct vnode **pp;
+
+	if (!ino_buckets)
+		return;
+	for (pp = &ino_hash[ino_slot(n->ino, ino_buckets)]; *pp; pp = &(*pp)->hnext)
+		if (*pp == n) {
+			*pp = n->hnext;
+			ino_count--;
+			break;
+		}
+	if (ino_count == 0) {
+		free(ino_hash);
+		ino_hash = NULL;
+		ino_buckets = 0;
+	}
+}
+
+struct vnode *vnode_by_ino(uint64_t ino)
+{
+	if (!ino_buckets)
+		return NULL;
+	for (struct vnode *x = ino_hash[ino_slot(ino, ino_buckets)]; x; x = x->hnext)
+		if (x->ino == ino)
+			return x;
+	return NULL;
+}
+
+bool vnode_attached(const struct vnode *n, const struct vnode *root)
+{
+	while (n && n != root)
+		n = n->parent;
+	return n == root;
+}
+
 struct vnode *vnode_new(const char *name, enum vnode_type type, mode_t mode)
 {
 	struct vnode *n = calloc(1, sizeof(*n));
@@ -26,6 +109,12 @@ struct vnode *vnode_new(const char *name, enum vnode_type type, mode_t mode)
 	}
 	n->type = type;
 	n->mode = mode & 07777;
+	n->ino = ino_next++;
+	if (ino_insert(n) < 0) {
+		free(n->name);
+		free(n);
+		return NULL;
+	}
 	return n;
 }
 
@@ -33,6 +122,7 @@ void vnode_free(struct vnode *n)
 {
 	if (!n)
 		return;
+	ino_erase(n);
 	for (size_t i = 0; i < n->n_kids; i++) {
 		n->kids[i]->parent = NULL;
 		vnode_free(n->kids[i]);
@@ -104,6 +194,8 @@ int vnode_add(struct vnode *dir, struct vnode *kid)
 	dir->kids[i] = kid;
 	dir->n_kids++;
 	kid->parent = dir;
+	if (dir->known && change_hook)
+		change_hook(dir, kid->name, kid);
 	return 0;
 }
 
@@ -119,6 +211,8 @@ void vnode_detach(struct vnode *n)
 	if (found && dir->kids[i] == n) {
 		memmove(dir->kids + i, dir->kids + i + 1, (dir->n_kids - i - 1) * sizeof(*dir->kids));
 		dir->n_kids--;
+		if (dir->known && change_hook)
+			change_hook(dir, n->name, NULL);
 	}
 	n->parent = NULL;
 }
@@ -199,6 +293,8 @@ int vnode_set_data(struct vnode *n, const void *data, size_t len)
 	free(n->data);
 	n->data = p;
 	n->len = len;
+	if (n->type == VNODE_LINK && n->known && change_hook)
+		change_hook(NULL, n->name, n);
 	return 0;
 }
 

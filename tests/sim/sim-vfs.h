@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "macro.h"
@@ -31,7 +32,23 @@ struct vnode {
 	size_t len;
 	dev_t rdev;  /* char devices */
 	void *owner; /* what the kernel model hangs on it (the function of a device directory) */
+	uint64_t ino; /* unique, never reused (the root's is 1); see vnode_by_ino() */
+	bool known;   /* the FUSE kernel has been told about it (may cache it): changes are reported */
+	struct vnode *hnext; /* the inode hash chain */
 };
+
+/*
+ * What changed, for a cache in front of the tree (passd-sim's kernel dentry and attribute
+ * caches): the entry @name of directory @dir appeared or went away (@n NULL), or the link @n got
+ * a new target (@dir NULL). Called only when the directory (or the link) is `known`.
+ */
+typedef void (*vnode_change_fn)(const struct vnode *dir, const char *name, const struct vnode *n);
+void vnode_set_change_hook(vnode_change_fn fn);
+
+/* The live node with that inode number, or NULL when it was freed. */
+struct vnode *vnode_by_ino(uint64_t ino);
+/* True when @n hangs below @root (not detached, nor inside a detached subtree). */
+bool vnode_attached(const struct vnode *n, const struct vnode *root);
 
 struct vnode *vnode_new(const char *name, enum vnode_type type, mode_t mode);
 /* Free @n and everything below it; it must be detached first. NULL is a no-op. */

@@ -165,6 +165,50 @@ unbind_restore $aud 2>"$T/err"
 check "desktop: audio back on snd_hda_intel" is "$(drv $aud)" snd_hda_intel
 check "desktop: /dev/vfio/$g gone" test ! -e "$MP/dev/vfio/$g"
 
+# The kernel caches lookups, attributes and link targets (passd-sim --cache-timeout, default
+# 3600 s); passd-sim invalidates what a write changes before the write returns. Each check
+# below first puts the old answer in the cache, then looks right after the write.
+lookups() { sed -n 's/^requests_lookup=//p' "$MP/sim/stats"; }
+# prime PATH...: walk into each and stat it last (a readdir marks the attributes stale: atime)
+prime() { for _p; do ls "$_p/" >/dev/null && stat -L "$_p" >/dev/null; done; }
+warm() {
+	readlink "$D/$aud/driver" >/dev/null
+	test -e "$S/bus/pci/drivers/snd_hda_intel/$aud"
+	test -e "$S/bus/pci/drivers/vfio-pci/$aud"
+	test -e "$MP/dev/vfio/$g"
+	cat "$D/$aud/driver_override" "$D/$aud/enable" >/dev/null
+	lookups >/dev/null
+}
+warm
+warm
+l0=$(lookups)
+warm
+check "cache: on, a second walk of the same paths sends no lookup" is "$(lookups)" "$l0"
+check "cache: sim/stats shows the timeout" grep -qx cache_timeout=3600 "$MP/sim/stats"
+echo vfio-pci >"$D/$aud/driver_override"
+check "cache: driver_override reads back at once" is "$(cat "$D/$aud/driver_override")" vfio-pci
+echo "$aud" >"$S/bus/pci/drivers/snd_hda_intel/unbind"
+check "cache: after unbind, readlink driver fails at once" sh -c "! readlink '$D/$aud/driver'"
+check "cache: ... the driver's link to it is gone at once" \
+	test ! -e "$S/bus/pci/drivers/snd_hda_intel/$aud"
+check "cache: ... enable reads 0 at once" is "$(cat "$D/$aud/enable")" 0
+warm
+echo "$aud" >"$S/bus/pci/drivers_probe"
+check "cache: after the bind, ls /dev/vfio shows $g at once" sh -c "ls '$MP/dev/vfio' | grep -qx $g"
+check "cache: ... and /dev/vfio/$g is found by name (no stale negative entry)" \
+	test -c "$MP/dev/vfio/$g"
+check "cache: ... driver links to vfio-pci at once" is "$(drv $aud)" vfio-pci
+check "cache: ... vfio-pci's link to it at once" test -L "$S/bus/pci/drivers/vfio-pci/$aud"
+warm
+echo "$aud" >"$S/bus/pci/drivers/vfio-pci/unbind"
+check "cache: after unbind from vfio-pci, /dev/vfio/$g is gone at once" test ! -e "$MP/dev/vfio/$g"
+check "cache: ... and not listed" sh -c "! ls '$MP/dev/vfio' | grep -qx $g"
+echo >"$D/$aud/driver_override"
+check "cache: a cleared driver_override reads (null) at once" \
+	is "$(cat "$D/$aud/driver_override")" "(null)"
+echo "$aud" >"$S/bus/pci/drivers_probe"
+check "cache: back on snd_hda_intel" is "$(drv $aud)" snd_hda_intel
+
 # new_id binds every unbound device of that ID
 echo "$aud" >"$S/bus/pci/drivers/snd_hda_intel/unbind"
 check "desktop: new_id binds the unbound device of that ID" \
@@ -178,8 +222,12 @@ echo "$aud" >"$S/bus/pci/drivers_probe"
 # remove/rescan forgets driver_override
 nv=0000:02:00.0
 echo vfio-pci >"$D/$nv/driver_override"
+nvdir=$(readlink -f "$D/$nv")
+prime "$D/$nv" "$S/kernel/iommu_groups/11/devices/$nv" "$S/dev/block/259:0"
 echo 1 >"$D/$nv/remove"
-check "remove: the function is gone" test ! -e "$D/$nv"
+check "remove: the bus/pci/devices entry is gone at once (it was cached)" test ! -e "$D/$nv"
+check "remove: ... its directory too" test ! -e "$nvdir"
+check "remove: ... and what was below it" test ! -e "$S/dev/block/259:0"
 check "remove: its group is released" test ! -e "$S/kernel/iommu_groups/11"
 echo 1 >"$S/bus/pci/rescan"
 check "rescan: the function is back in its group" is "$(grp $nv)" 11
@@ -248,8 +296,15 @@ check "sriov: 64 VFs from the profile" is "$(cat $D/$pf/sriov_numvfs)" 64
 check "sriov: 64 -> 4 is EBUSY" expect_err "busy" w 4 "$D/$pf/sriov_numvfs"
 check "sriov: above TotalVFs is ERANGE" expect_err "out of range" w 200 "$D/$pf/sriov_numvfs"
 check "sriov: not a number is EINVAL" expect_err "Invalid argument" w x "$D/$pf/sriov_numvfs"
+vf0=$(readlink "$D/$pf/virtfn0")
+vf0=${vf0##*/}
+vf0dir=$(readlink -f "$D/$vf0")
+prime "$D/$vf0" "$vf0dir" "$S/bus/pci/drivers/iavf/$vf0" "$D/$pf/virtfn0"
 check "sriov: 0 works" w 0 "$D/$pf/sriov_numvfs"
 check "sriov: VFs gone" test ! -e "$D/$pf/virtfn0"
+check "sriov: a VF's bus/pci/devices entry is gone at once (it was cached)" test ! -e "$D/$vf0"
+check "sriov: ... its directory too" test ! -e "$vf0dir"
+check "sriov: ... and iavf's link to it" test ! -e "$S/bus/pci/drivers/iavf/$vf0"
 check "sriov: VF groups released" test "$(ls "$S/kernel/iommu_groups" | wc -l)" -eq 78
 check "sriov: then 8 works" w 8 "$D/$pf/sriov_numvfs"
 vf=$(readlink "$D/$pf/virtfn0")
