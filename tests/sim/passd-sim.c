@@ -92,6 +92,7 @@ struct sim {
 	/* atomics, updated outside the lock */
 	uint64_t requests[RQ_MAX];
 	uint64_t handler_ns; /* inside the FUSE handlers, injected delays excluded */
+	uint64_t slept_ns;   /* the injected delays as slept (nanosleep oversleeps a little) */
 	uint64_t notifies, notify_ns; /* cache invalidations sent to the kernel (in handler_ns) */
 };
 
@@ -1305,6 +1306,8 @@ static void format_stats(struct sim *s, FILE *f)
 			__atomic_load_n(&s->requests[k], __ATOMIC_RELAXED));
 	fprintf(f, "handler_us=%" PRIu64 "\n",
 		__atomic_load_n(&s->handler_ns, __ATOMIC_RELAXED) / 1000);
+	fprintf(f, "delay_slept_us=%" PRIu64 "\n",
+		__atomic_load_n(&s->slept_ns, __ATOMIC_RELAXED) / 1000);
 	fprintf(f, "notifies=%" PRIu64 "\n", __atomic_load_n(&s->notifies, __ATOMIC_RELAXED));
 	fprintf(f, "notify_us=%" PRIu64 "\n",
 		__atomic_load_n(&s->notify_ns, __ATOMIC_RELAXED) / 1000);
@@ -1343,6 +1346,8 @@ static void account(struct sim *s, enum req_kind k, uint64_t t0, uint64_t slept)
 {
 	__atomic_fetch_add(&s->requests[k], 1, __ATOMIC_RELAXED);
 	__atomic_fetch_add(&s->handler_ns, now_ns() - t0 - slept, __ATOMIC_RELAXED);
+	if (slept)
+		__atomic_fetch_add(&s->slept_ns, slept, __ATOMIC_RELAXED);
 }
 
 /*
