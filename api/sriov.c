@@ -28,11 +28,35 @@ static int dry_run_arg(const char *key, const char *value, void *userdata)
 	return 0;
 }
 
+/* The present VFs of @pf in the inventory, as an array of addresses (or NULL). */
+static json_t *vf_addresses(const struct inv *inv, const char *pf)
+{
+	const struct pd_device *d = inv_find_device(inv, pf);
+	const struct pd_device *const *vfs = NULL;
+	size_t n = d && !d->gone ? inv_device_vfs(inv, d, &vfs) : 0;
+	json_t *a = json_array();
+
+	for (size_t i = 0; a && i < n; i++)
+		json_array_append_new(a, json_string(vfs[i]->address));
+	return a;
+}
+
+static const char *step_outcome(const struct sriov_plan *plan, unsigned i, bool dry)
+{
+	if (dry)
+		return "planned";
+	if (i < plan->writes_done)
+		return "done";
+	if (i < plan->writes_tried)
+		return "failed";
+	return "not_started";
+}
+
 void api_devices_sriov(struct api_request *req, struct api_response *resp, const char *const *p)
 {
 	struct api_ctx *ctx = req->ctx;
 	struct pd_error err = PD_ERROR_INIT;
-	struct sriov_plan plan;
+	struct sriov_plan plan = { 0 }; /* bindsvc_sriov may refuse before filling it */
 	char addr[PCI_ADDR_LEN + 1];
 	struct pci_addr pa;
 	bool dry = false;
@@ -40,7 +64,7 @@ void api_devices_sriov(struct api_request *req, struct api_response *resp, const
 	json_int_t num = -1;
 	json_error_t e;
 	int force = 0, r;
-	json_t *v, *steps;
+	json_t *v, *steps, *in_use, *removed;
 
 	if (pci_addr_parse(p[0], &pa) < 0) {
 		api_respond_errorf(resp, PD_ERR_BAD_REQUEST,
@@ -67,20 +91,42 @@ void api_devices_sriov(struct api_request *req, struct api_response *resp, const
 		return;
 	}
 
+	removed = vf_addresses(ctx->inv, addr); /* before the change rescans */
 	r = bindsvc_sriov(ctx->bindsvc, addr, (int)num, dry, force, &plan, &err);
 	if (r < 0 && plan.writes == 0) {
+		json_decref(removed);
 		api_respond_error(resp, &err); /* refused before anything was planned */
 		return;
 	}
 	steps = json_array();
 	for (unsigned i = 0; steps && i < plan.writes; i++)
-		json_array_append_new(steps, json_pack("{s:s,s:i}", "write", "sriov_numvfs", "value",
-						       (int)plan.steps[i]));
-	v = json_pack("{s:s,s:s,s:b,s:s,s:i,s:i,s:o*}", "device", addr, "operation", "sriov",
-		      "dry_run", dry, "result",
+		json_array_append_new(steps, json_pack("{s:s,s:i,s:s}", "write", "sriov_numvfs",
+						       "value", (int)plan.steps[i], "outcome",
+						       step_outcome(&plan, i, dry)));
+	in_use = json_array();
+	for (size_t i = 0; in_use && i < plan.n_in_use && i < ELEMENTSOF(plan.in_use); i++)
+		json_array_append_new(in_use, json_pack("{s:s,s:s}", "address", plan.in_use[i],
+							"reason", plan.in_use_reason[i]));
+	/* Any change removes every current VF, directly or through 0. */
+	if (plan.writes == 0 || (!dry && plan.writes_done == 0)) {
+		json_decref(removed);
+		removed = json_array();
+	}
+	v = json_pack("{s:s,s:s,s:b,s:s,s:i,s:i,s:i,s:o*,s:o*,s:o*}", "device", addr, "operation",
+		      "sriov", "dry_run", dry, "result",
 		      r < 0 ? "failed" : dry ? "planned" : plan.writes == 0 ? "unchanged" : "done",
-		      "num_vfs_before", plan.before, "num_vfs_after",
-		      r < 0 || dry ? plan.before : plan.after, "steps", steps);
+		      "total_vfs", plan.total, "num_vfs_before", plan.before, "num_vfs_after",
+		      dry ? plan.after : plan.now, "steps", steps, "in_use", in_use, "vfs_removed",
+		      removed);
+	if (v && plan.restore_tried)
+		json_object_set_new(
+			v, "restore",
+			json_pack("{s:i,s:s,s:s*}", "value", plan.before, "outcome",
+				  plan.restore_error < 0 ? "failed" : "done", "error",
+				  plan.restore_error < 0 ? strerror(-plan.restore_error) : NULL));
+	/* The VFs as they are now (after the rescan). */
+	if (v)
+		json_object_set_new(v, "vfs", vf_addresses(ctx->inv, addr));
 	if (r < 0) {
 		if (v)
 			json_object_set_new(v, "error",
@@ -88,16 +134,6 @@ void api_devices_sriov(struct api_request *req, struct api_response *resp, const
 						      "message", err.message));
 		api_respond_json(resp, api_status_for(err.code), v);
 		return;
-	}
-	/* The VFs as they are now (after the rescan). */
-	if (v) {
-		const struct pd_device *pf = inv_find_device(ctx->inv, addr);
-		const struct pd_device *const *vfs = NULL;
-		size_t n = pf ? inv_device_vfs(ctx->inv, pf, &vfs) : 0;
-		json_t *a = json_array();
-		for (size_t i = 0; a && i < n; i++)
-			json_array_append_new(a, json_string(vfs[i]->address));
-		json_object_set_new(v, "vfs", a ? a : json_null());
 	}
 	api_respond_json(resp, 200, v);
 }

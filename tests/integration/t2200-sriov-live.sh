@@ -6,6 +6,7 @@ sim_live_require
 
 PF=0000:01:00.1   # igb, 7 VFs at most, none enabled
 BUSY=0000:4b:00.0 # ice, 64 of 128 VFs enabled
+ICE=0000:b1:00.0  # the other ice, 64 of 128 VFs enabled
 
 writes() { sed -n 's/^writes_sriov=//p' "$TRASH/live/sim/stats"; }
 
@@ -18,7 +19,8 @@ test_expect_success 'setup: sriov-host on the live simulator' '
 test_expect_success 'a dry run plans and writes nothing' '
 	w=$(writes) &&
 	api_expect 200 "/v1/devices/$PF/sriov?dry_run=true" -X POST -d "{\"num_vfs\": 4}" &&
-	jq -e ".result == \"planned\" and .steps == [{\"write\": \"sriov_numvfs\", \"value\": 4}]" body &&
+	jq -e ".result == \"planned\" and .steps == [{\"write\": \"sriov_numvfs\", \"value\": 4, \"outcome\": \"planned\"}]" body &&
+	jq -e ".num_vfs_before == 0 and .num_vfs_after == 4 and .vfs_removed == [] and .vfs == []" body &&
 	test "$(writes)" = "$w" &&
 	test "$(cat "$SIM_DEVICES/$PF/sriov_numvfs")" = 0
 '
@@ -59,6 +61,10 @@ test_expect_success 'a VF on vfio-pci blocks its removal unless forced' '
 	api_expect 200 "/v1/devices/$vf/bind" -X POST &&
 	sim_driver_is "$vf" vfio-pci &&
 	api_expect 409 "/v1/devices/$PF/sriov" -X POST -d "{\"num_vfs\": 0}" && api_error_is conflict &&
+	jq -e --arg vf "$vf" ".in_use == [{\"address\": \$vf, \"reason\": \"on vfio-pci\"}]" body &&
+	jq -e --arg vf "$vf" ".error.message | contains(\$vf)" body &&
+	api_expect 200 "/v1/devices/$PF/sriov?dry_run=true" -X POST -d "{\"num_vfs\": 0}" &&
+	jq -e ".result == \"planned\" and (.in_use | length) == 1 and (.vfs_removed | length) == 6" body &&
 	test "$(cat "$SIM_DEVICES/$PF/sriov_numvfs")" = 6 &&
 	api_expect 200 "/v1/devices/$PF/sriov" -X POST -d "{\"num_vfs\": 0, \"force\": true}" &&
 	test "$(cat "$SIM_DEVICES/$PF/sriov_numvfs")" = 0 &&
@@ -73,11 +79,70 @@ test_expect_success 'bad requests: range, body, not a PF' '
 	api_expect 400 "/v1/devices/$PF/sriov" -X POST -d "{\"numvfs\": 4}" && api_error_is bad_request &&
 	api_expect 400 "/v1/devices/$PF/sriov" -X POST && api_error_is bad_request &&
 	api_expect 409 "/v1/devices/0000:00:1f.4/sriov" -X POST -d "{\"num_vfs\": 1}" && api_error_is conflict &&
+	vf=$(curl -sSf "$PASSD_URL/v1/devices/$BUSY" | jq -r ".sriov.vfs[0]") &&
+	api_expect 409 "/v1/devices/$vf/sriov" -X POST -d "{\"num_vfs\": 1}" && api_error_is conflict &&
+	jq -e ".error.message | contains(\"is a VF\")" body &&
 	api_expect 404 "/v1/devices/0000:7e:00.0/sriov" -X POST -d "{\"num_vfs\": 1}" && api_error_is not_found
+'
+
+test_expect_success '64 VFs to 4 goes through 0; the dry run names the VFs that go' '
+	w=$(writes) &&
+	api_expect 200 "/v1/devices/$ICE/sriov?dry_run=true" -X POST -d "{\"num_vfs\": 4}" &&
+	jq -e "[.steps[] | [.value, .outcome]] == [[0, \"planned\"], [4, \"planned\"]]" body &&
+	jq -e "(.vfs_removed | length) == 64 and .num_vfs_after == 4 and .in_use == []" body &&
+	test "$(writes)" = "$w" && test "$(cat "$SIM_DEVICES/$ICE/sriov_numvfs")" = 64 &&
+	api_expect 200 "/v1/devices/$ICE/sriov" -X POST -d "{\"num_vfs\": 4}" &&
+	jq -e ".result == \"done\" and .num_vfs_before == 64 and .num_vfs_after == 4" body &&
+	jq -e "[.steps[] | [.value, .outcome]] == [[0, \"done\"], [4, \"done\"]]" body &&
+	test "$(writes)" -eq $((w + 2)) &&
+	test "$(cat "$SIM_DEVICES/$ICE/sriov_numvfs")" = 4 &&
+	jq -r ".vfs[]" body >vfs && test "$(wc -l <vfs)" -eq 4 &&
+	api_expect 200 /v1/devices &&
+	jq -e --arg pf "$ICE" "[.devices[] | select(.physfn == \$pf) | .iommu_group] | (length == 4 and all(. != null) and (unique | length) == 4)" body &&
+	for vf in $(cat vfs); do sim_driver_is "$vf" iavf || return 1; done &&
+	grep -q "PF .$ICE.: 64 -> 4 VFs" "$TRASH/passd.log"
+'
+
+test_expect_success 'a failed second write (after 0) puts the previous count back' '
+	sim_fault "sriov:$ICE:hang=1:count=1 sriov:$ICE:EBUSY:count=1" &&
+	api_expect 409 "/v1/devices/$ICE/sriov" -X POST -d "{\"num_vfs\": 8}" && api_error_is conflict &&
+	jq -e ".result == \"failed\" and .num_vfs_before == 4 and .num_vfs_after == 4" body &&
+	jq -e "[.steps[] | [.value, .outcome]] == [[0, \"done\"], [8, \"failed\"]]" body &&
+	jq -e ".restore == {\"value\": 4, \"outcome\": \"done\"} and (.vfs | length) == 4" body &&
+	test "$(cat "$SIM_DEVICES/$ICE/sriov_numvfs")" = 4 &&
+	api_expect 200 "/v1/devices/$ICE" && jq -e ".sriov.num_vfs == 4 and (.sriov.vfs | length) == 4" body
+'
+
+test_expect_success 'a failed first write changes nothing and restores nothing' '
+	w=$(writes) &&
+	sim_fault "sriov:$ICE:EBUSY:count=1" &&
+	api_expect 409 "/v1/devices/$ICE/sriov" -X POST -d "{\"num_vfs\": 2}" && api_error_is conflict &&
+	jq -e "[.steps[] | .outcome] == [\"failed\", \"not_started\"] and .restore == null" body &&
+	test "$(writes)" -eq $((w + 1)) &&
+	test "$(cat "$SIM_DEVICES/$ICE/sriov_numvfs")" = 4
+'
+
+test_expect_success 'a PF without its host driver, or on vfio-pci, is a 409 saying so' '
+	echo "$ICE" >"$SYSFS_ROOT/bus/pci/drivers/ice/unbind" &&
+	sim_driver_is "$ICE" - &&
+	w=$(writes) &&
+	api_expect 409 "/v1/devices/$ICE/sriov" -X POST -d "{\"num_vfs\": 2}" && api_error_is conflict &&
+	jq -e ".error.message | contains(\"host driver\")" body &&
+	test "$(writes)" = "$w" &&
+	echo "$ICE" >"$SYSFS_ROOT/bus/pci/drivers_probe" && sim_driver_is "$ICE" ice &&
+	api_expect 200 "/v1/devices/$ICE/bind" -X POST && sim_driver_is "$ICE" vfio-pci &&
+	api_expect 409 "/v1/devices/$ICE/sriov" -X POST -d "{\"num_vfs\": 2}" && api_error_is conflict &&
+	jq -e ".error.message | contains(\"vfio-pci\")" body &&
+	test "$(writes)" = "$w" &&
+	api_expect 200 "/v1/devices/$ICE/unbind" -X POST && sim_driver_is "$ICE" ice &&
+	api_expect 200 "/v1/devices/$ICE/sriov" -X POST -d "{\"num_vfs\": 0}" &&
+	jq -e ".result == \"unchanged\"" body
 '
 
 test_expect_success 'passctl sriov, with --dry-run' '
 	passctl sriov --dry-run "$BUSY" 32 >out &&
+	grep -q "dry run" out &&
+	test_exit_code 2 passctl sriov "$BUSY" many 2>err &&
 	test "$(cat "$SIM_DEVICES/$BUSY/sriov_numvfs")" = 64 &&
 	passctl sriov "$BUSY" 32 >out &&
 	test "$(cat "$SIM_DEVICES/$BUSY/sriov_numvfs")" = 32 &&
