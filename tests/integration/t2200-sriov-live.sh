@@ -78,6 +78,11 @@ test_expect_success 'bad requests: range, body, not a PF' '
 	api_expect 400 "/v1/devices/$PF/sriov" -X POST -d "{\"num_vfs\": \"4\"}" && api_error_is bad_request &&
 	api_expect 400 "/v1/devices/$PF/sriov" -X POST -d "{\"numvfs\": 4}" && api_error_is bad_request &&
 	api_expect 400 "/v1/devices/$PF/sriov" -X POST && api_error_is bad_request &&
+	api_expect 400 "/v1/devices/$PF/sriov" -X POST -d "{\"num_vfs\": 99999999999999999999}" && api_error_is bad_request &&
+	api_expect 400 "/v1/devices/$PF/sriov" -X POST -d "{\"num_vfs\": 70000}" && api_error_is bad_request &&
+	api_expect 400 "/v1/devices/$PF/sriov" -X POST -d "{\"num_vfs\": 1, \"forse\": true}" && api_error_is bad_request &&
+	api_expect 400 "/v1/devices/$PF/sriov" -X POST -d "{\"num_vfs\": 1, \"force\": 1}" && api_error_is bad_request &&
+	api_expect 400 "/v1/devices/$PF/sriov?dry_run=maybe" -X POST -d "{\"num_vfs\": 1}" && api_error_is bad_request &&
 	api_expect 409 "/v1/devices/0000:00:1f.4/sriov" -X POST -d "{\"num_vfs\": 1}" && api_error_is conflict &&
 	vf=$(curl -sSf "$PASSD_URL/v1/devices/$BUSY" | jq -r ".sriov.vfs[0]") &&
 	api_expect 409 "/v1/devices/$vf/sriov" -X POST -d "{\"num_vfs\": 1}" && api_error_is conflict &&
