@@ -170,7 +170,9 @@ check_formats() {
 	done
 }
 
-for p in desktop gpu-server sriov-host no-iommu large; do
+for f in "$PROFILES"/*.profile; do
+	p=${f##*/}
+	p=${p%.profile}
 	out="$T/$p"
 	if "$SIMGEN" -q "$PROFILES/$p.profile" "$out" >"$T/stdout" 2>"$T/err" &&
 		[ ! -s "$T/stdout" ] && [ ! -s "$T/err" ]; then
@@ -187,6 +189,15 @@ for p in desktop gpu-server sriov-host no-iommu large; do
 done
 
 # --- per-profile facts -----------------------------------------------------------------------
+
+bench_group16() {
+	b=$T/bench-group16/sys
+	g=$(readlink "$b/bus/pci/devices/0000:02:01.0/iommu_group") && g=${g##*/} &&
+	[ "$(ls "$b/kernel/iommu_groups/$g/devices" | wc -l)" -eq 17 ] &&
+	[ -e "$b/kernel/iommu_groups/$g/devices/0000:01:00.0" ] &&
+	[ "$(grep -c "group=$g " "$T/bench-group16/truth")" -eq 17 ]
+}
+check "bench-group16: one group of the PCIe-to-PCI bridge and its 16 endpoints" bench_group16
 
 s=$T/desktop/sys
 group_of() { g=$(readlink "$s/bus/pci/devices/$1/iommu_group") && echo "${g##*/}"; }
