@@ -44,17 +44,19 @@ start_sim() {
 	until [ -e "$live/sim/stats" ]; do sleep 0.05; done
 }
 start_passd() {
+	# a new log each time: the last one's " ready: " line must not be taken for this one's
+	log="$work/passd.$(date +%s%N).log"
 	rm -f "$work/passd.db"
 	"$build/daemon/passd" --config /dev/null --sysfs-root "$sys" --proc-root "$live/proc" \
 		--dev-root "$live/dev" --db "$work/passd.db" --listen tcp:127.0.0.1:0 \
-		--libvirt-uri none --web-dir "$here/web" --rescan-interval 0 >"$work/passd.log" 2>&1 &
+		--libvirt-uri none --web-dir "$here/web" --rescan-interval 0 >"$log" 2>&1 &
 	pid=$!
 	i=0
-	until grep -qs ' ready: ' "$work/passd.log"; do
-		i=$((i + 1)); [ $i -lt 400 ] || { cat "$work/passd.log"; exit 1; }
+	until grep -qs ' ready: ' "$log"; do
+		i=$((i + 1)); [ $i -lt 400 ] || { cat "$log"; exit 1; }
 		sleep 0.05
 	done
-	url="http://127.0.0.1:$(sed -n 's/.*Listening on tcp:127\.0\.0\.1:\([0-9]*\).*/\1/p' "$work/passd.log")"
+	url="http://127.0.0.1:$(sed -n 's/.*Listening on tcp:127\.0\.0\.1:\([0-9]*\).*/\1/p' "$log")"
 }
 # the sim/stats keys we use, on one line: delay_ms handler_us requests delay_slept_us
 snap() { awk -F= '$1 == "delay_ms" {d = $2} $1 == "handler_us" {h = $2} $1 == "requests" {r = $2}
@@ -66,7 +68,7 @@ health() {
 		echo "bind.sh: GET /v1/health failed, again" >&2
 		sleep 0.1
 	done
-	tail -n 20 "$work/passd.log" >&2
+	tail -n 20 "$log" >&2
 	exit 1
 }
 # median and p95 of column $1 of stdin
@@ -141,7 +143,6 @@ run() {
 		done
 	done
 	[ "$name" != plain ] || sed -n 's/^requests_//p' "$live/sim/stats" >"$work/kinds1"
-	cp "$work/passd.log" "$work/$name.passd.log"
 	stop
 }
 
