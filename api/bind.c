@@ -11,27 +11,6 @@ struct bind_args {
 	bool force;
 };
 
-static int parse_query(const char *key, const char *value, void *userdata)
-{
-	struct api_response *resp = ((void **)userdata)[0];
-	struct bind_args *a = ((void **)userdata)[1];
-
-	if (!streq(key, "dry_run")) {
-		api_respond_errorf(resp, PD_ERR_BAD_REQUEST,
-				   "unknown query parameter '%.32s' (known: dry_run)", key);
-		return -1;
-	}
-	if (value && (streq(value, "true") || streq(value, "1")))
-		a->dry_run = true;
-	else if (value && (streq(value, "false") || streq(value, "0")))
-		a->dry_run = false;
-	else {
-		api_respond_errorf(resp, PD_ERR_BAD_REQUEST, "dry_run must be true or false");
-		return -1;
-	}
-	return 0;
-}
-
 /* Body: empty, or {"force": bool}. Anything else is refused, so typos are not ignored. */
 static int parse_body(const struct api_request *req, struct api_response *resp,
 		      struct bind_args *a)
@@ -124,20 +103,12 @@ static void run(struct api_request *req, struct api_response *resp, const char *
 	_cleanup_(bind_plan_freep) struct bind_plan *plan = NULL;
 	struct pd_error err = PD_ERROR_INIT;
 	struct bind_args a = { 0 };
-	void *qctx[2] = { resp, &a };
 	char addr[PCI_ADDR_LEN + 1];
 	struct api_deferred *d;
-	struct pci_addr pa;
 	int r;
 
-	if (pci_addr_parse(addr_in, &pa) < 0) {
-		api_respond_errorf(resp, PD_ERR_BAD_REQUEST,
-				   "bad PCI address '%.40s': expected DDDD:BB:DD.F in lowercase hex, e.g. 0000:65:00.0",
-				   addr_in);
-		return;
-	}
-	pci_addr_format(&pa, addr);
-	if (api_request_query_foreach(req, parse_query, qctx) != 0 || parse_body(req, resp, &a) < 0)
+	if (api_parse_address(resp, addr_in, addr) < 0 || api_parse_dry_run(req, resp, &a.dry_run) < 0 ||
+	    parse_body(req, resp, &a) < 0)
 		return;
 
 	d = api_request_defer(req);

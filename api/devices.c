@@ -174,16 +174,10 @@ void api_devices_get(struct api_request *req, struct api_response *resp, const c
 {
 	struct api_ctx *ctx = req->ctx;
 	const struct pd_device *d;
-	struct pci_addr a;
 	char addr[PCI_ADDR_LEN + 1], etag[48];
 
-	if (pci_addr_parse(p[0], &a) < 0) {
-		api_respond_errorf(resp, PD_ERR_BAD_REQUEST,
-				   "bad PCI address '%.40s': expected DDDD:BB:DD.F in lowercase hex, e.g. 0000:65:00.0",
-				   p[0]);
+	if (api_parse_address(resp, p[0], addr) < 0)
 		return;
-	}
-	pci_addr_format(&a, addr);
 	d = inv_find_device(ctx->inv, addr);
 	if (!d) {
 		api_respond_errorf(resp, PD_ERR_NOT_FOUND, "no PCI device at %s", addr);

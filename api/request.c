@@ -1,10 +1,12 @@
 #include <config.h>
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "pci-addr.h"
 #include "request.h"
 
 struct api_blob *api_blob_from_data(const void *data, size_t len)
@@ -181,4 +183,54 @@ bool api_not_modified(const struct api_request *req, struct api_response *resp, 
 	resp->body = NULL;
 	resp->status = 304;
 	return true;
+}
+
+int api_parse_address(struct api_response *resp, const char *in, char out[static PCI_ADDR_LEN + 1])
+{
+	struct pci_addr a;
+
+	if (pci_addr_parse(in, &a) < 0) {
+		api_respond_errorf(resp, PD_ERR_BAD_REQUEST,
+				   "bad PCI address '%.40s': expected DDDD:BB:DD.F in lowercase hex, e.g. 0000:65:00.0",
+				   in);
+		return -EINVAL;
+	}
+	pci_addr_format(&a, out);
+	return 0;
+}
+
+struct dry_run_ctx {
+	struct api_response *resp;
+	bool *dry;
+};
+
+static int dry_run_arg(const char *key, const char *value, void *userdata)
+{
+	struct dry_run_ctx *c = userdata;
+
+	if (!streq(key, "dry_run")) {
+		api_respond_errorf(c->resp, PD_ERR_BAD_REQUEST,
+				   "unknown query parameter '%.32s' (known: dry_run)", key);
+		return -1;
+	}
+	if (value && (streq(value, "true") || streq(value, "1")))
+		*c->dry = true;
+	else if (value && (streq(value, "false") || streq(value, "0")))
+		*c->dry = false;
+	else {
+		api_respond_errorf(c->resp, PD_ERR_BAD_REQUEST, "dry_run must be true or false");
+		return -1;
+	}
+	return 0;
+}
+
+int api_parse_dry_run(const struct api_request *req, struct api_response *resp, bool *ret)
+{
+	bool dry = false;
+	struct dry_run_ctx c = { resp, &dry };
+
+	if (api_request_query_foreach(req, dry_run_arg, &c) != 0)
+		return -EINVAL;
+	*ret = dry;
+	return 0;
 }

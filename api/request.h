@@ -12,6 +12,7 @@
 
 #include <jansson.h>
 
+#include "pci-addr.h"
 #include "pd-error.h"
 
 struct api_ctx;
@@ -68,6 +69,14 @@ struct api_deferred *api_request_defer(struct api_request *req);
 void api_request_undefer(struct api_request *req);
 struct api_response *api_deferred_response(struct api_deferred *d);
 void api_deferred_resume(struct api_deferred *d);
+
+/*
+ * The address in a path, canonical in @out; otherwise answers 400 and returns -EINVAL.
+ * The only place a request's address is parsed, so every route refuses the same inputs.
+ */
+int api_parse_address(struct api_response *resp, const char *in, char out[static PCI_ADDR_LEN + 1]);
+/* ?dry_run=true|false|1|0, the only query a mutating route takes; else answers 400, -EINVAL. */
+int api_parse_dry_run(const struct api_request *req, struct api_response *resp, bool *ret);
 
 /* Answer @status with @v (stolen) as the body. */
 void api_respond_json(struct api_response *resp, unsigned status, json_t *v);

@@ -7,27 +7,6 @@
 #include "handlers.h"
 #include "pci-addr.h"
 
-static int dry_run_arg(const char *key, const char *value, void *userdata)
-{
-	struct api_response *resp = ((void **)userdata)[0];
-	bool *dry = ((void **)userdata)[1];
-
-	if (!streq(key, "dry_run")) {
-		api_respond_errorf(resp, PD_ERR_BAD_REQUEST,
-				   "unknown query parameter '%.32s' (known: dry_run)", key);
-		return -1;
-	}
-	if (value && (streq(value, "true") || streq(value, "1")))
-		*dry = true;
-	else if (value && (streq(value, "false") || streq(value, "0")))
-		*dry = false;
-	else {
-		api_respond_errorf(resp, PD_ERR_BAD_REQUEST, "dry_run must be true or false");
-		return -1;
-	}
-	return 0;
-}
-
 /* The present VFs of @pf in the inventory, as an array of addresses (or NULL). */
 static json_t *vf_addresses(const struct inv *inv, const char *pf)
 {
@@ -58,22 +37,13 @@ void api_devices_sriov(struct api_request *req, struct api_response *resp, const
 	struct pd_error err = PD_ERROR_INIT;
 	struct sriov_plan plan = { 0 }; /* bindsvc_sriov may refuse before filling it */
 	char addr[PCI_ADDR_LEN + 1];
-	struct pci_addr pa;
 	bool dry = false;
-	void *q[2] = { resp, &dry };
 	json_int_t num = -1;
 	json_error_t e;
 	int force = 0, r;
 	json_t *v, *steps, *in_use, *removed;
 
-	if (pci_addr_parse(p[0], &pa) < 0) {
-		api_respond_errorf(resp, PD_ERR_BAD_REQUEST,
-				   "bad PCI address '%.40s': expected DDDD:BB:DD.F in lowercase hex, e.g. 0000:65:00.0",
-				   p[0]);
-		return;
-	}
-	pci_addr_format(&pa, addr);
-	if (api_request_query_foreach(req, dry_run_arg, q) != 0)
+	if (api_parse_address(resp, p[0], addr) < 0 || api_parse_dry_run(req, resp, &dry) < 0)
 		return;
 	v = req->body_len ? json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &e) : NULL;
 	if (!v) {
