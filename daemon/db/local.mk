@@ -1,7 +1,7 @@
 # daemon/db/: the only code that includes sqlite3.h. Migrations are compiled in from schema/sql.
 noinst_LIBRARIES += daemon/db/libdb.a
 daemon_db_libdb_a_SOURCES = daemon/db/db.c daemon/db/db.h daemon/db/migrations.c \
-	daemon/db/intent.c daemon/db/db-priv.h \
+	daemon/db/intent.c daemon/db/db-priv.h daemon/db/scan.c \
 	daemon/db/migrations.h
 nodist_daemon_db_libdb_a_SOURCES = daemon/db/schema-sql.h
 daemon_db_libdb_a_CFLAGS = $(AM_CFLAGS) $(SQLITE_CFLAGS)
