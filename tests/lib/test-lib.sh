@@ -35,6 +35,14 @@ PASSD_PID=
 SIM_PID=
 SIMLIVE="$top_builddir/tests/sim/passd-sim"
 
+# vm_guest: true only inside a tests/vm guest, whose kernel command line carries passdvm=1.
+vm_guest() {
+	_cl=
+	read -r _cl </proc/cmdline 2>/dev/null
+	case " $_cl " in *" passdvm=1 "*) return 0 ;; esac
+	return 1
+}
+
 say() { printf '# %s\n' "$*"; }
 
 cleanup() {
@@ -196,6 +204,7 @@ sim_fault() {
 passd_start() {
 	case "${SYSFS_ROOT:=$TRASH/host/sys}" in
 	"$TRASH"/*) ;;
+	/sys) vm_guest || { echo "passd_start: refusing the real /sys outside a VM guest" >&2; return 1; } ;;
 	*) echo "passd_start: refusing sysfs root '$SYSFS_ROOT' outside the trash dir" >&2; return 1 ;;
 	esac
 	passd_kill # left running by a test that failed half-way

@@ -1,0 +1,14 @@
+# tests/vm: the VM tier. Each test boots a throw-away QEMU guest (Debian's kernel, q35, emulated
+# VT-d) with this machine's root over 9p and runs passd on the guest's real /sys. Not part of
+# `make check` (it takes minutes); `make check-vm` runs it, and so do scripts/run-tests and CI.
+vm_tests = \
+	tests/vm/t9100-vm-discovery.sh
+
+EXTRA_DIST += $(vm_tests) tests/vm/vm-lib.sh tests/vm/guest-lib.sh tests/vm/vmrun.sh \
+	tests/vm/mkinitrd.sh tests/vm/initrd-init.sh tests/vm/guest-stage2.sh \
+	tests/vm/topologies tests/vm/guest
+
+# Two guests at a time: TCG is CPU-bound and a guest uses one vCPU.
+check-vm: all
+	$(MAKE) $(AM_MAKEFLAGS) -j2 check TESTS="$(vm_tests)" TEST_SUITE_LOG=test-suite-vm.log
+.PHONY: check-vm
