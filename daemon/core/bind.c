@@ -1,11 +1,14 @@
 #include <config.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "bind-priv.h"
 #include "db/db.h"
@@ -18,6 +21,39 @@
 
 #ifdef PASSD_TEST_HOOKS
 /*
+ * PASSD_PAUSE_AT=OP:K:FILE stops operation OP after its K-th side effect (counted as for
+ * PASSD_CRASH_AT): passd creates FILE and waits until it is removed, 10 s at most, so that a
+ * test can change the real kernel between two steps of a group move.
+ */
+static void pause_point(const char *op)
+{
+	static int target = -2, count;
+	static char want[16], file[256];
+	const struct timespec tick = { .tv_nsec = 10 * 1000 * 1000 };
+	int fd;
+
+	if (target == -2) {
+		const char *e = getenv("PASSD_PAUSE_AT");
+		const char *c1 = e ? strchr(e, ':') : NULL, *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+		target = -1;
+		if (c2 && (size_t)(c1 - e) < sizeof(want) && strlen(c2 + 1) < sizeof(file)) {
+			memcpy(want, e, (size_t)(c1 - e));
+			want[c1 - e] = '\0';
+			target = atoi(c1 + 1);
+			snprintf(file, sizeof(file), "%s", c2 + 1);
+		}
+	}
+	if (target <= 0 || !streq(op, want) || ++count != target)
+		return;
+	fd = open(file, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	if (fd >= 0)
+		close(fd);
+	log_notice("PASSD_PAUSE_AT=%s:%d reached, waiting until %s is removed", op, target, file);
+	for (int i = 0; i < 1000 && access(file, F_OK) == 0; i++)
+		nanosleep(&tick, NULL);
+}
+
+/*
  * PASSD_CRASH_AT=OP:K kills passd (exit 137, as SIGKILL would) right after the K-th side
  * effect of operation OP (bind, unbind): the intent record, each sysfs write, the result
  * record. Compiled into developer builds only, so tests can crash at every step.
@@ -27,6 +63,7 @@ static void crash_point(const char *op)
 	static int target = -2, count;
 	static char want[16];
 
+	pause_point(op);
 	if (target == -2) {
 		const char *e = getenv("PASSD_CRASH_AT");
 		const char *colon = e ? strchr(e, ':') : NULL;
