@@ -4,6 +4,10 @@
 vm_tests = \
 	tests/vm/t9100-vm-discovery.sh
 
+# vfio-check: a small client of the kernel's VFIO uAPI, run in the guest (tests/vm/guest/bind.sh).
+check_PROGRAMS += tests/vm/vfio-check
+tests_vm_vfio_check_SOURCES = tests/vm/vfio-check.c
+
 EXTRA_DIST += $(vm_tests) tests/vm/vm-lib.sh tests/vm/guest-lib.sh tests/vm/vmrun.sh \
 	tests/vm/mkinitrd.sh tests/vm/initrd-init.sh tests/vm/guest-stage2.sh \
 	tests/vm/topologies tests/vm/guest
