@@ -313,6 +313,27 @@ static int step_unbind(struct sysfs *s, struct bind_step *st, struct pd_error *e
 	return 0;
 }
 
+/*
+ * One step. A device removed from the bus meanwhile (`remove`, surprise removal) fails the write
+ * that follows with ENOENT (its attributes are gone) or ENODEV (drivers_probe, unbind): that is
+ * a conflict with the kernel, not a passd error, and the answer says which device went.
+ */
+static int step_run(struct sysfs *s, enum bind_kind kind, struct bind_step *st,
+		    struct pd_error *err)
+{
+	struct pd_error e = PD_ERROR_INIT;
+	char now[PD_DRIVER_LEN];
+	int r = kind == BIND_KIND_BIND ? step_bind(s, st, &e) : step_unbind(s, st, &e);
+
+	if (r < 0 && sysfs_pci_get_driver(s, st->address, now) == -ENOENT)
+		return pd_error_set(err, PD_ERR_CONFLICT, r,
+				    "%s vanished from the bus during the move (%s)", st->address,
+				    e.message);
+	if (r < 0)
+		return pd_error_set(err, e.code, r, "%s", e.message);
+	return r;
+}
+
 /* Put one device back as it was before the step: its driver and its override. */
 static int step_undo(struct sysfs *s, struct bind_step *st)
 {
@@ -441,7 +462,7 @@ int bindsvc_execute_locked(struct sysfs *s, struct db *db, void *lock, struct bi
 			st->outcome = BIND_OUTCOME_UNCHANGED;
 			continue;
 		}
-		r = plan->kind == BIND_KIND_BIND ? step_bind(s, st, err) : step_unbind(s, st, err);
+		r = step_run(s, plan->kind, st, err);
 		if (r < 0) {
 			st->error = r;
 			goto rollback;

@@ -71,8 +71,8 @@ test_expect_success 'a host driver that refuses to let go (EBUSY) is a 409 confl
 test_expect_success 'a device that vanishes mid-bind leaves the rest as they were' '
 	first=$(sed -n 1p members) && second=$(sed -n 2p members) &&
 	sim_fault "vanish:$second:after=0" &&
-	test_must_fail_http=$(api "/v1/devices/$(cat gpu)/bind" -X POST) &&
-	test "$test_must_fail_http" != 200 &&
+	api_expect 409 "/v1/devices/$(cat gpu)/bind" -X POST && api_error_is conflict &&
+	jq -e --arg a "$second" ".error.message | contains(\$a + \" vanished\")" body &&
 	sim_driver_is "$first" nvidia &&
 	echo 1 >"$TRASH/live/sys/bus/pci/rescan" &&
 	sim_driver_is "$second" snd_hda_intel
