@@ -13,6 +13,7 @@
 
 struct inv;
 struct bindsvc;
+struct preflight;
 struct api_server;
 
 struct api_config {
@@ -23,6 +24,7 @@ struct api_config {
 	unsigned connection_limit;
 	unsigned connection_timeout_s;
 	unsigned op_timeout_ms; /* answer a group move that takes longer with 503 */
+	struct preflight *preflight; /* GET /v1/host; NULL answers 503 */
 };
 
 int api_server_new(const struct api_config *cfg, struct inv *inv, struct bindsvc *bindsvc,
