@@ -21,7 +21,7 @@ static const struct route routes[] = {
 	{ "POST", "/v1/devices/*/clear", api_not_implemented },
 	{ "GET", "/v1/groups", api_groups_list },
 	{ "GET", "/v1/groups/*", api_groups_get },
-	{ "GET", "/v1/host", api_not_implemented },
+	{ "GET", "/v1/host", api_host_get },
 	{ "GET", "/v1/assignments", api_not_implemented },
 	{ "POST", "/v1/assignments", api_not_implemented },
 	{ "GET", "/v1/assignments/*", api_not_implemented },

@@ -19,6 +19,7 @@ enum cfg_type {
 	CFG_BOOL,
 	CFG_UINT,
 	CFG_LEVEL,
+	CFG_AUTOBOOL, /* auto, or a boolean; an int holding CFG_AUTO, 0 or 1 */
 };
 
 enum cfg_reload {
@@ -63,6 +64,12 @@ static const struct cfg_option options[] = {
 	  0, 86400, "seconds between periodic rescans, 0 for none" },
 	{ "op-timeout", CFG_UINT, offsetof(struct cfg, op_timeout_s), "30", CFG_RESTART, 1, 3600,
 	  "seconds before a bind or unbind still waiting on the kernel is answered 503" },
+	{ "load-modules", CFG_AUTOBOOL, offsetof(struct cfg, load_modules), "auto", CFG_RESTART, 0,
+	  0, "run modprobe vfio-pci at start when it is missing; auto: only on the real host" },
+	{ "modules-dir", CFG_PATH, offsetof(struct cfg, modules_dir), NULL, CFG_RESTART, 0, 0,
+	  "where RELEASE/modules.dep says what can be loaded (default: /lib/modules on the real host, none on a simulated tree)" },
+	{ "modprobe", CFG_PATH, offsetof(struct cfg, modprobe), "/sbin/modprobe", CFG_RESTART, 0,
+	  0, "the program --load-modules runs" },
 };
 
 static const struct cfg_option *find_option(const char *name)
@@ -134,6 +141,21 @@ static int set_value(struct cfg *c, const struct cfg_option *o, const char *valu
 			return -EINVAL;
 		}
 		*u = (unsigned)v;
+		return 0;
+	}
+	case CFG_AUTOBOOL: {
+		int *b = field;
+		if (streq(value, "auto"))
+			*b = CFG_AUTO;
+		else if (streq(value, "true") || streq(value, "yes") || streq(value, "1"))
+			*b = 1;
+		else if (streq(value, "false") || streq(value, "no") || streq(value, "0"))
+			*b = 0;
+		else {
+			fprintf(stderr, "passd: %s: '%s' must be auto, yes or no, not '%s'\n", where,
+				o->name, value);
+			return -EINVAL;
+		}
 		return 0;
 	}
 	case CFG_LEVEL: {
@@ -370,5 +392,7 @@ void cfg_free(struct cfg *c)
 	free(c->token_file);
 	free(c->web_dir);
 	free(c->config_file);
+	free(c->modules_dir);
+	free(c->modprobe);
 	free(c);
 }

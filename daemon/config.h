@@ -29,7 +29,12 @@ struct cfg {
 	unsigned scan_threads;
 	unsigned rescan_interval_s;
 	unsigned op_timeout_s;
+	int load_modules;  /* CFG_AUTO (-1): yes on the real host only; 0 no; 1 yes */
+	char *modules_dir; /* NULL: /lib/modules on the real host, none on a simulated tree */
+	char *modprobe;
 };
+
+#define CFG_AUTO (-1)
 
 /*
  * Parse argv (and the config file it names, or the default one when present) into a new

@@ -19,6 +19,7 @@
 #include "config.h"
 #include "core/bind.h"
 #include "core/inventory.h"
+#include "core/preflight.h"
 #include "db/db.h"
 #include "log.h"
 #include "loop.h"
@@ -37,6 +38,7 @@ struct passd {
 	struct db *db;
 	struct inv *inv;
 	struct bindsvc *bindsvc;
+	struct preflight *preflight;
 	struct api_server *api;
 	int exit_code;
 };
@@ -171,6 +173,49 @@ static int watch_uevents(struct passd *p)
 	return 0;
 }
 
+static bool is_real_sysfs(const char *root)
+{
+	_cleanup_free_ char *real = realpath(root, NULL);
+
+	return real && streq(real, "/sys");
+}
+
+/*
+ * The preflight, and the modules it may load first: only on the real host (never on a
+ * simulated tree, whatever --load-modules says: modprobe would change this machine, not the
+ * simulated one). Then one line per check that is not ok, so the journal says what is missing.
+ */
+static int setup_preflight(struct passd *p)
+{
+	bool real = is_real_sysfs(p->cfg->sysfs_root);
+	const char *mdir = p->cfg->modules_dir ? p->cfg->modules_dir : real ? "/lib/modules" : NULL;
+	bool load = p->cfg->load_modules == CFG_AUTO ? real : p->cfg->load_modules == 1;
+	struct preflight_report rep;
+	int r;
+
+	r = preflight_new(p->sysfs, p->procfs, p->cfg->dev_root, mdir, &p->preflight);
+	if (r < 0)
+		return log_error_errno(r, "Cannot create the host preflight: %m");
+	if (load && !real)
+		log_warning("load-modules=yes ignored: sysfs root '%s' is not this machine's /sys",
+			    p->cfg->sysfs_root);
+	else if (load)
+		(void)preflight_load_modules(p->preflight, p->cfg->modprobe); /* logs; the check shows it */
+	if (preflight_run(p->preflight, &rep) < 0)
+		return log_error_errno(-ENOMEM, "Cannot run the host preflight: %m");
+	for (size_t i = 0; i < _PREFLIGHT_CHECK_MAX; i++) {
+		const struct preflight_check *c = &rep.checks[i];
+
+		if (c->status == PREFLIGHT_STATUS_FAIL)
+			log_warning("Host preflight: %s failed: %s", preflight_check_id_to_string(c->id),
+				    c->detail);
+		else if (c->status == PREFLIGHT_STATUS_WARN)
+			log_notice("Host preflight: %s: %s", preflight_check_id_to_string(c->id),
+				   c->detail);
+	}
+	return 0;
+}
+
 static int ensure_parent_dir(const char *path)
 {
 	_cleanup_free_ char *dir = strdup(path);
@@ -196,6 +241,7 @@ static void passd_teardown(struct passd *p)
 		api_server_dispatch_all(p->api);
 	api_server_free(p->api);
 	bindsvc_free(p->bindsvc);
+	preflight_free(p->preflight);
 	inv_free(p->inv);
 	db_free(p->db);
 	udevw_hwdb_free(p->hwdb);
@@ -240,6 +286,10 @@ static int passd_setup(struct passd *p)
 	if (r < 0)
 		return log_error_errno(r, "Cannot open database: %s", err.message);
 
+	/* Before the first scan, so a vfio-pci loaded here is seen by it. */
+	r = setup_preflight(p);
+	if (r < 0)
+		return r;
 	r = watch_uevents(p);
 	if (r < 0)
 		return r;
@@ -257,6 +307,7 @@ static int passd_setup(struct passd *p)
 		.db_path = p->cfg->db_path,
 		.web_dir = p->cfg->web_dir,
 		.op_timeout_ms = p->cfg->op_timeout_s * 1000,
+		.preflight = p->preflight,
 	};
 	r = bindsvc_new(p->sysfs, p->db, p->inv, &p->bindsvc);
 	if (r < 0)

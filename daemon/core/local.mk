@@ -4,9 +4,11 @@ daemon_core_libcore_a_SOURCES = daemon/core/inventory.c daemon/core/inventory.h 
 	daemon/core/bind.c daemon/core/bind.h daemon/core/bind-async.c daemon/core/bind-priv.h \
 	daemon/core/sriov.c daemon/core/sriov.h \
 	daemon/core/groups.c daemon/core/groups.h \
-	daemon/core/critical.c daemon/core/critical.h
+	daemon/core/critical.c daemon/core/critical.h \
+	daemon/core/preflight.c daemon/core/preflight.h
 daemon_core_libcore_a_CFLAGS = $(AM_CFLAGS) $(PTHREAD_CFLAGS)
 CORE_LIBS = daemon/core/libcore.a daemon/sysfs/libsysfs.a daemon/procfs/libprocfs.a \
+	daemon/kmod/libkmodw.a \
 	daemon/udev/libudevw.a \
 	daemon/db/libdb.a common/libcommon.a $(UDEV_LIBS) $(SQLITE_LIBS) $(PTHREAD_LIBS)
 
@@ -22,3 +24,11 @@ tests_unit_test_critical_SOURCES = tests/unit/test-critical.c
 tests_unit_test_critical_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_unit_test_critical_LDADD = daemon/core/libcore.a daemon/sysfs/libsysfs.a \
 	daemon/procfs/libprocfs.a common/libcommon.a $(CMOCKA_LIBS) $(PTHREAD_LIBS)
+
+check_PROGRAMS += tests/unit/test-preflight
+TESTS += tests/unit/test-preflight
+tests_unit_test_preflight_SOURCES = tests/unit/test-preflight.c
+tests_unit_test_preflight_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_preflight_LDADD = daemon/core/libcore.a daemon/sysfs/libsysfs.a \
+	daemon/procfs/libprocfs.a daemon/kmod/libkmodw.a common/libcommon.a $(CMOCKA_LIBS) \
+	$(PTHREAD_LIBS)

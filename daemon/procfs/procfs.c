@@ -17,16 +17,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "procfs.h"
+#include "procfs-priv.h"
 
 #define PROCFS_FILE_MAX (16u << 20)
 #define IFNAME_MAX 15 /* IFNAMSIZ - 1 */
 #define RTF_UP 0x0001
-
-struct procfs {
-	int root_fd; /* O_PATH|O_DIRECTORY|O_CLOEXEC */
-	char *root;
-};
 
 int procfs_new(const char *root, struct procfs **ret)
 {
@@ -566,7 +561,7 @@ int procfs_parse_cmdline(const char *text, size_t len, char ***ret_words)
 
 /* ---- readers ---- */
 
-static int read_file(struct procfs *p, const char *name, char **ret_buf, size_t *ret_len)
+int procfs_read_file(struct procfs *p, const char *name, char **ret_buf, size_t *ret_len)
 {
 	_cleanup_close_ int fd = -1;
 	_cleanup_free_ char *buf = NULL;
@@ -605,7 +600,7 @@ int procfs_read_mountinfo(struct procfs *p, struct procfs_mount **ret_v, size_t 
 {
 	_cleanup_free_ char *buf = NULL;
 	size_t len;
-	int r = read_file(p, "self/mountinfo", &buf, &len);
+	int r = procfs_read_file(p, "self/mountinfo", &buf, &len);
 
 	if (r < 0)
 		return r;
@@ -616,7 +611,7 @@ int procfs_read_swaps(struct procfs *p, struct procfs_swap **ret_v, size_t *ret_
 {
 	_cleanup_free_ char *buf = NULL;
 	size_t len;
-	int r = read_file(p, "swaps", &buf, &len);
+	int r = procfs_read_file(p, "swaps", &buf, &len);
 
 	if (r < 0)
 		return r;
@@ -630,7 +625,7 @@ int procfs_read_default_routes(struct procfs *p, char ***ret_ifaces)
 	_cleanup_(procfs_strv_freep) char **v6 = NULL;
 	struct strv_builder b = { 0 };
 	size_t len, len6;
-	int r = read_file(p, "net/route", &buf, &len);
+	int r = procfs_read_file(p, "net/route", &buf, &len);
 
 	if (r < 0)
 		return r;
@@ -638,7 +633,7 @@ int procfs_read_default_routes(struct procfs *p, char ***ret_ifaces)
 	if (r < 0)
 		return r;
 	/* IPv6 is optional (ipv6.disable=1, or a profile that describes IPv4 only). */
-	if (read_file(p, "net/ipv6_route", &buf6, &len6) < 0) {
+	if (procfs_read_file(p, "net/ipv6_route", &buf6, &len6) < 0) {
 		*ret_ifaces = TAKE_PTR(v4);
 		return 0;
 	}
@@ -656,7 +651,7 @@ int procfs_read_cmdline(struct procfs *p, char ***ret_words)
 {
 	_cleanup_free_ char *buf = NULL;
 	size_t len;
-	int r = read_file(p, "cmdline", &buf, &len);
+	int r = procfs_read_file(p, "cmdline", &buf, &len);
 
 	if (r < 0)
 		return r;

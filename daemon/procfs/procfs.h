@@ -85,3 +85,46 @@ int procfs_read_mountinfo(struct procfs *p, struct procfs_mount **ret_v, size_t 
 int procfs_read_swaps(struct procfs *p, struct procfs_swap **ret_v, size_t *ret_n);
 int procfs_read_default_routes(struct procfs *p, char ***ret_ifaces);
 int procfs_read_cmdline(struct procfs *p, char ***ret_words);
+
+/* ---- host facts for the preflight (host.c) ---- */
+
+enum procfs_cpu_vendor {
+	PROCFS_CPU_VENDOR_OTHER,
+	PROCFS_CPU_VENDOR_INTEL, /* vendor_id GenuineIntel */
+	PROCFS_CPU_VENDOR_AMD,	 /* vendor_id AuthenticAMD (or HygonGenuine, AMD-V alike) */
+};
+
+/* What cpuinfo says about hardware virtualization (arch/x86/kernel/cpu/proc.c show_cpuinfo()). */
+struct procfs_cpuinfo {
+	enum procfs_cpu_vendor vendor;
+	char vendor_id[16];  /* as printed, "" when no line had it */
+	unsigned cpus;	     /* "flags" lines seen, one per online CPU */
+	bool vmx, svm;	     /* on every CPU (the kernel clears vmx when the firmware locked it off) */
+	bool hypervisor;     /* the "hypervisor" flag: this host is a virtual machine */
+};
+
+/*
+ * Parse cpuinfo text: the vendor from the first vendor_id line, the flags of every processor
+ * block. Lines that do not look like "key<TAB>: value" are skipped. Returns 0 (never fails);
+ * *ret is always written.
+ */
+int procfs_parse_cpuinfo(const char *text, size_t len, struct procfs_cpuinfo *ret);
+
+/*
+ * The names of the modules in modules text (kernel/module/procfs.c m_show(): "NAME SIZE REFS
+ * DEPS STATE ADDR"), in file order, those being unloaded left out. A NULL-terminated array;
+ * names that are not [A-Za-z0-9_-] are skipped. 0 or -ENOMEM.
+ */
+int procfs_parse_modules(const char *text, size_t len, char ***ret_names);
+
+/*
+ * The release in version text ("Linux version 6.1.0-13-amd64 (...) ..."), which is what
+ * uname -r prints and names /lib/modules/RELEASE. A new string; -EINVAL when the text does not
+ * start that way or the release holds a '/', -ENOMEM.
+ */
+int procfs_parse_version(const char *text, size_t len, char **ret_release);
+
+/* Read and parse ROOT/cpuinfo, ROOT/modules and ROOT/version; as the readers above. */
+int procfs_read_cpuinfo(struct procfs *p, struct procfs_cpuinfo *ret);
+int procfs_read_modules(struct procfs *p, char ***ret_names);
+int procfs_read_kernel_release(struct procfs *p, char **ret_release);

@@ -3,7 +3,8 @@ noinst_LIBRARIES += daemon/sysfs/libsysfs.a
 daemon_sysfs_libsysfs_a_SOURCES = daemon/sysfs/sysfs.c daemon/sysfs/sysfs.h \
 	daemon/sysfs/sysfs-priv.h daemon/sysfs/pci.c daemon/sysfs/iommu.c daemon/sysfs/write.c
 daemon_sysfs_libsysfs_a_CFLAGS = $(AM_CFLAGS) $(PTHREAD_CFLAGS)
-daemon_sysfs_libsysfs_a_SOURCES += daemon/sysfs/children.c daemon/sysfs/children.h
+daemon_sysfs_libsysfs_a_SOURCES += daemon/sysfs/children.c daemon/sysfs/children.h \
+	daemon/sysfs/host.c
 
 check_PROGRAMS += tests/unit/test-sysfs
 TESTS += tests/unit/test-sysfs

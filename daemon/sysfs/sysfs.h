@@ -9,7 +9,9 @@
  */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "macro.h"
 #include "pd-device.h"
@@ -70,3 +72,59 @@ int sysfs_pci_get_driver(struct sysfs *s, const char *addr, char ret[PD_DRIVER_L
 int sysfs_pci_set_numvfs(struct sysfs *s, const char *addr, unsigned n);
 /* driver_override into @ret, "" when none; -ENOENT when the device is gone. */
 int sysfs_pci_get_override(struct sysfs *s, const char *addr, char ret[PD_DRIVER_LEN]);
+
+/* ---- host facts for the preflight (host.c) ---- */
+
+#define SYSFS_IOMMU_NAME_LEN 32
+
+/* One IOMMU unit of class/iommu (a link to devices/virtual/iommu/NAME). */
+struct sysfs_iommu_unit {
+	char name[SYSFS_IOMMU_NAME_LEN]; /* "dmar0", "ivhd0" */
+	bool intel;			 /* has intel-iommu/ (drivers/iommu/intel/iommu.c) */
+	bool amd;			 /* has amd-iommu/ (drivers/iommu/amd/init.c) */
+	bool has_ecap;			 /* intel-iommu/ecap read and parsed */
+	uint64_t ecap;			 /* the Extended Capability Register */
+};
+
+/* Interrupt Remapping Support, bit 3 of the VT-d Extended Capability Register (VT-d 11.4.3). */
+#define SYSFS_VTD_ECAP_IR (UINT64_C(1) << 3)
+
+/*
+ * Parse an intel-iommu/ecap or cap attribute: "%llx" (hex digits without 0x, 1..16 of them,
+ * either case). Returns 0 or -EINVAL; *ret untouched on failure.
+ */
+int sysfs_parse_hex64(const char *s, uint64_t *ret);
+
+/*
+ * Is the ACPI table @name ("DMAR", "IVRS") in firmware/acpi/tables? The files are root-only
+ * (0400), so only their existence is looked at. -ENOENT when firmware/acpi/tables itself is
+ * missing (a copied tree or a host without ACPI: the caller cannot tell), -EINVAL for a bad name.
+ */
+int sysfs_host_acpi_table(struct sysfs *s, const char *name, bool *ret);
+
+/*
+ * The units in class/iommu, sorted by name, with their ecap when they have intel-iommu/. The
+ * caller frees *ret_units (non-NULL even when *ret_n is 0). -ENOENT when class/iommu is missing.
+ */
+int sysfs_host_iommu_units(struct sysfs *s, struct sysfs_iommu_unit **ret_units, size_t *ret_n);
+
+/*
+ * Does module/@name exist? It does for a loaded module and for a built-in one that has
+ * parameters or a version (kernel/params.c); vfio, vfio_pci and vfio_iommu_type1 all have
+ * parameters. -EINVAL for a name that is not [a-z0-9_].
+ */
+int sysfs_host_module_present(struct sysfs *s, const char *name, bool *ret);
+
+/*
+ * module/@module/parameters/@param into @buf (trailing newline removed). -ENOENT when the
+ * module or the parameter is not there, -EINVAL for bad names.
+ */
+int sysfs_host_module_param(struct sysfs *s, const char *module, const char *param, char *buf,
+			    size_t size);
+
+/*
+ * stat() @name (e.g. "vfio/vfio") under the directory @dev_root, without following a final
+ * symlink; *ret_mode is its st_mode. The /dev side of the layer: nothing else looks in /dev.
+ * -ENOENT when it is missing.
+ */
+int sysfs_dev_node_mode(const char *dev_root, const char *name, unsigned *ret_mode);
