@@ -102,8 +102,18 @@ unsigned api_status_for(enum pd_errcode code)
 	case PD_ERR_CONFLICT:
 	case PD_ERR_NOT_VIABLE:
 		return 409;
+	case PD_ERR_LENGTH_REQUIRED:
+		return 411;
 	case PD_ERR_TOO_LARGE:
 		return 413;
+	case PD_ERR_URI_TOO_LONG:
+		return 414;
+	case PD_ERR_UNSUPPORTED_MEDIA_TYPE:
+		return 415;
+	case PD_ERR_TOO_MANY_REQUESTS:
+		return 429;
+	case PD_ERR_HEADERS_TOO_LARGE:
+		return 431;
 	case PD_ERR_NOT_IMPLEMENTED:
 		return 501;
 	case PD_ERR_LIBVIRT_UNAVAILABLE:

@@ -20,6 +20,11 @@ static const char *const code_names[_PD_ERR_MAX] = {
 	[PD_ERR_UNAVAILABLE] = "unavailable",
 	[PD_ERR_NOT_IMPLEMENTED] = "not_implemented",
 	[PD_ERR_INTERNAL] = "internal",
+	[PD_ERR_LENGTH_REQUIRED] = "length_required",
+	[PD_ERR_URI_TOO_LONG] = "uri_too_long",
+	[PD_ERR_UNSUPPORTED_MEDIA_TYPE] = "unsupported_media_type",
+	[PD_ERR_TOO_MANY_REQUESTS] = "too_many_requests",
+	[PD_ERR_HEADERS_TOO_LARGE] = "headers_too_large",
 };
 
 int pd_error_set(struct pd_error *err, enum pd_errcode code, int r, const char *fmt, ...)

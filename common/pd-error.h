@@ -24,6 +24,11 @@ enum pd_errcode {
 	PD_ERR_UNAVAILABLE,
 	PD_ERR_NOT_IMPLEMENTED,
 	PD_ERR_INTERNAL,
+	PD_ERR_LENGTH_REQUIRED,	     /* 411: a body without Content-Length */
+	PD_ERR_URI_TOO_LONG,	     /* 414 */
+	PD_ERR_UNSUPPORTED_MEDIA_TYPE, /* 415: a body that is not application/json */
+	PD_ERR_TOO_MANY_REQUESTS,      /* 429: over the rate of the caller's identity */
+	PD_ERR_HEADERS_TOO_LARGE,      /* 431 */
 	_PD_ERR_MAX,
 };
 
