@@ -2,7 +2,10 @@
 # VT-d) with this machine's root over 9p and runs passd on the guest's real /sys. Not part of
 # `make check` (it takes minutes); `make check-vm` runs it, and so do scripts/run-tests and CI.
 vm_tests = \
-	tests/vm/t9100-vm-discovery.sh
+	tests/vm/t9100-vm-discovery.sh \
+	tests/vm/t9200-vm-bind.sh \
+	tests/vm/t9300-vm-rollback.sh \
+	tests/vm/t9400-vm-hotplug.sh
 
 # vfio-check: a small client of the kernel's VFIO uAPI, run in the guest (tests/vm/guest/bind.sh).
 check_PROGRAMS += tests/vm/vfio-check
