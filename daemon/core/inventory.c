@@ -307,6 +307,20 @@ int inv_refresh(struct inv *inv, const struct inv_update *u, size_t n, struct pd
 	return 0;
 }
 
+int inv_refresh_critical(struct inv *inv)
+{
+	struct crit_set *crit = NULL;
+	int r;
+
+	r = crit_compute(inv->sysfs, inv->procfs, inv->devs, inv->n_devs, &crit);
+	if (r < 0)
+		return r;
+	crit_set_free(inv->crit);
+	inv->crit = crit;
+	bump_generation(inv);
+	return 0;
+}
+
 int inv_scan(struct inv *inv, struct pd_error *err)
 {
 	struct pd_device *devs = NULL, *gone = NULL;

@@ -99,6 +99,12 @@ int inv_state_from_string(const char *s, enum inv_state *ret);
  * swap, default route, console, or a host bridge), as of the last scan.
  */
 struct inv_critical inv_device_critical(const struct inv *inv, const struct pd_device *d);
+/*
+ * Recompute only the host-critical set, from what the host uses now: a filesystem mounted, swap
+ * enabled or a route added since the last scan counts at once. For a binder, just before it
+ * plans; mounts and routes raise no PCI uevent. On failure the previous set stays.
+ */
+int inv_refresh_critical(struct inv *inv);
 /* The host-critical set of the last scan (NULL before the first), for group checks. */
 const struct crit_set *inv_get_critical(const struct inv *inv);
 
