@@ -16,6 +16,7 @@
 #include "pd-error.h"
 
 struct api_ctx;
+struct api_identity;
 
 struct api_blob {
 	unsigned refs;
@@ -29,6 +30,7 @@ struct api_request {
 	const char *body;
 	size_t body_len;
 	struct api_ctx *ctx;
+	const struct api_identity *identity; /* who asks (auth.h); never NULL */
 	void *conn; /* server.c's */
 	void *cr;   /* server.c's */
 };
@@ -40,6 +42,8 @@ struct api_response {
 	char etag[48];		  /* quoted, "" for none */
 	const char *allow;	  /* for 405 */
 	const char *cache_control;
+	const char *www_authenticate; /* for 401 (static) */
+	unsigned retry_after;	      /* seconds, for 429 and 503; 0 for none */
 };
 
 /* Blob from a JSON value (compact). Returns NULL on allocation failure. */

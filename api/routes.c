@@ -1,41 +1,48 @@
 #include <config.h>
 
+#include <errno.h>
 #include <string.h>
 
+#include "auth.h"
 #include "handlers.h"
 #include "routes.h"
 
+/*
+ * Every route names the least role that may call it (auth.h). A route added without one has
+ * API_ROLE_UNSET: it answers 403 to everyone, and t7100 fails until it is given a role.
+ */
 struct route {
 	const char *method;
 	const char *pattern; /* segments; "*" matches one segment and is passed as a param */
 	api_handler_fn fn;
+	enum api_role role;
 };
 
 static const struct route routes[] = {
-	{ "GET", "/v1/health", api_health_get },
-	{ "GET", "/v1/devices", api_devices_list },
-	{ "GET", "/v1/devices/*", api_devices_get },
-	{ "POST", "/v1/devices/*/bind", api_devices_bind },
-	{ "POST", "/v1/devices/*/unbind", api_devices_unbind },
-	{ "POST", "/v1/devices/*/sriov", api_devices_sriov },
-	{ "POST", "/v1/devices/*/clear", api_not_implemented },
-	{ "GET", "/v1/groups", api_groups_list },
-	{ "GET", "/v1/groups/*", api_groups_get },
-	{ "GET", "/v1/host", api_host_get },
-	{ "GET", "/v1/assignments", api_not_implemented },
-	{ "POST", "/v1/assignments", api_not_implemented },
-	{ "GET", "/v1/assignments/*", api_not_implemented },
-	{ "DELETE", "/v1/assignments/*", api_not_implemented },
-	{ "GET", "/v1/domains", api_not_implemented },
-	{ "POST", "/v1/domains/*/start", api_not_implemented },
-	{ "POST", "/v1/domains/*/stop", api_not_implemented },
-	{ "GET", "/v1/history", api_not_implemented },
-	{ "GET", "/v1/audit", api_not_implemented },
-	{ "GET", "/v1/events", api_not_implemented },
-	{ "GET", "/", api_web_get },
-	{ "GET", "/index.html", api_web_get },
-	{ "GET", "/app.js", api_web_get },
-	{ "GET", "/style.css", api_web_get },
+	{ "GET", "/v1/health", api_health_get, API_ROLE_READER },
+	{ "GET", "/v1/devices", api_devices_list, API_ROLE_READER },
+	{ "GET", "/v1/devices/*", api_devices_get, API_ROLE_READER },
+	{ "POST", "/v1/devices/*/bind", api_devices_bind, API_ROLE_OPERATOR },
+	{ "POST", "/v1/devices/*/unbind", api_devices_unbind, API_ROLE_OPERATOR },
+	{ "POST", "/v1/devices/*/sriov", api_devices_sriov, API_ROLE_OPERATOR },
+	{ "POST", "/v1/devices/*/clear", api_not_implemented, API_ROLE_ADMIN },
+	{ "GET", "/v1/groups", api_groups_list, API_ROLE_READER },
+	{ "GET", "/v1/groups/*", api_groups_get, API_ROLE_READER },
+	{ "GET", "/v1/host", api_host_get, API_ROLE_READER },
+	{ "GET", "/v1/assignments", api_not_implemented, API_ROLE_READER },
+	{ "POST", "/v1/assignments", api_not_implemented, API_ROLE_OPERATOR },
+	{ "GET", "/v1/assignments/*", api_not_implemented, API_ROLE_READER },
+	{ "DELETE", "/v1/assignments/*", api_not_implemented, API_ROLE_OPERATOR },
+	{ "GET", "/v1/domains", api_not_implemented, API_ROLE_READER },
+	{ "POST", "/v1/domains/*/start", api_not_implemented, API_ROLE_OPERATOR },
+	{ "POST", "/v1/domains/*/stop", api_not_implemented, API_ROLE_OPERATOR },
+	{ "GET", "/v1/history", api_not_implemented, API_ROLE_READER },
+	{ "GET", "/v1/audit", api_not_implemented, API_ROLE_ADMIN },
+	{ "GET", "/v1/events", api_not_implemented, API_ROLE_READER },
+	{ "GET", "/", api_web_get, API_ROLE_ANONYMOUS },
+	{ "GET", "/index.html", api_web_get, API_ROLE_ANONYMOUS },
+	{ "GET", "/app.js", api_web_get, API_ROLE_ANONYMOUS },
+	{ "GET", "/style.css", api_web_get, API_ROLE_ANONYMOUS },
 };
 
 /* Match @path against @pattern segment by segment; params point into @buf. */
@@ -74,21 +81,20 @@ static bool match(const char *pattern, const char *path, char *buf, size_t bufsi
 	return *p == '\0' && *s == '\0';
 }
 
-void api_route(struct api_request *req, struct api_response *resp)
+int api_route_find(const char *method_in, const char *path, struct api_route_match *m,
+		   struct api_response *resp)
 {
-	const char *method = streq(req->method, "HEAD") ? "GET" : req->method;
+	const char *method = streq(method_in, "HEAD") ? "GET" : method_in;
 	char allow[128] = "";
-	char buf[512];
 	static char allow_hdr[128];
 
 	for (size_t i = 0; i < ELEMENTSOF(routes); i++) {
-		const char *params[API_MAX_PARAMS + 1] = { NULL };
-
-		if (!match(routes[i].pattern, req->path, buf, sizeof(buf), params))
+		memset(m->params, 0, sizeof(m->params));
+		if (!match(routes[i].pattern, path, m->buf, sizeof(m->buf), m->params))
 			continue;
 		if (streq(routes[i].method, method)) {
-			routes[i].fn(req, resp, params);
-			return;
+			m->route = &routes[i];
+			return 0;
 		}
 		if (!strstr(allow, routes[i].method)) {
 			if (allow[0])
@@ -99,13 +105,75 @@ void api_route(struct api_request *req, struct api_response *resp)
 		}
 	}
 
+	m->route = NULL;
 	if (allow[0]) {
-		api_respond_errorf(resp, PD_ERR_METHOD_NOT_ALLOWED, "%s is not allowed on %s (allowed: %s)",
-				   req->method, req->path, allow);
+		api_respond_errorf(resp, PD_ERR_METHOD_NOT_ALLOWED, "%.16s is not allowed on %.200s (allowed: %s)",
+				   method_in, path, allow);
 		/* The loop is single-threaded; the header is copied before the next request. */
 		memcpy(allow_hdr, allow, sizeof(allow_hdr));
 		resp->allow = allow_hdr;
-		return;
+		return -EOPNOTSUPP;
 	}
-	api_respond_errorf(resp, PD_ERR_NOT_FOUND, "no such resource: %s", req->path);
+	api_respond_errorf(resp, PD_ERR_NOT_FOUND, "no such resource: %.200s", path);
+	return -ENOENT;
+}
+
+int api_route_authorize(const struct api_route_match *m, const struct api_identity *id,
+			struct api_response *resp)
+{
+	enum api_role need = m->route->role;
+
+	if (need == API_ROLE_UNSET) {
+		/* Fail closed: a route nobody classified is nobody's. */
+		api_respond_errorf(resp, PD_ERR_FORBIDDEN, "%s %s names no role in the route table",
+				   m->route->method, m->route->pattern);
+		return -EACCES;
+	}
+	if (id->role >= need)
+		return 0;
+	if (id->role <= API_ROLE_ANONYMOUS) {
+		api_respond_errorf(resp, PD_ERR_UNAUTHORIZED,
+				   "%s %s needs the %s role: send 'Authorization: Bearer TOKEN' or use the unix socket",
+				   m->route->method, m->route->pattern, api_role_to_string(need));
+		resp->www_authenticate = "Bearer realm=\"passd\"";
+		return -EACCES;
+	}
+	api_respond_errorf(resp, PD_ERR_FORBIDDEN, "%s %s needs the %s role; '%s' is %s",
+			   m->route->method, m->route->pattern, api_role_to_string(need), id->name,
+			   api_role_to_string(id->role));
+	return -EPERM;
+}
+
+void api_route_run(struct api_request *req, struct api_response *resp,
+		   const struct api_route_match *m)
+{
+	m->route->fn(req, resp, m->params);
+}
+
+bool api_route_changes_state(const struct api_route_match *m)
+{
+	return !streq(m->route->method, "GET");
+}
+
+const char *api_route_pattern(const struct api_route_match *m)
+{
+	return m->route->pattern;
+}
+
+void api_route(struct api_request *req, struct api_response *resp)
+{
+	struct api_route_match m;
+
+	if (api_route_find(req->method, req->path, &m, resp) < 0 ||
+	    api_route_authorize(&m, req->identity, resp) < 0)
+		return;
+	api_route_run(req, resp, &m);
+}
+
+void api_routes_foreach(void (*fn)(const char *method, const char *pattern, enum api_role role,
+				   void *userdata),
+			void *userdata)
+{
+	for (size_t i = 0; i < ELEMENTSOF(routes); i++)
+		fn(routes[i].method, routes[i].pattern, routes[i].role, userdata);
 }
