@@ -79,6 +79,8 @@ struct db_intent {
 	char kind[16]; /* bind, unbind, sriov */
 	char address[PCI_ADDR_LEN + 1];
 	int group; /* -1 when none */
+	int num_vfs_before, num_vfs_after; /* sriov: the PF's count before and wanted; else -1 */
+	int progress;			   /* sriov: sriov_numvfs writes done, as last recorded */
 	size_t n_steps;
 	struct db_intent_step *steps; /* in execution order */
 };
@@ -86,6 +88,17 @@ struct db_intent {
 int db_intent_begin(struct db *db, const char *kind, const char *address, int group,
 		    const struct db_intent_step *steps, size_t n, int64_t *ret_id,
 		    struct pd_error *err);
+/*
+ * The intent of a VF change of PF @pf from @vfs_before to @vfs_after VFs; @vfs are the VFs it
+ * removes, each with the driver it is on (driver_before). Finishing it "done" records the
+ * wanted count (sriov_wanted; 0 removes the row) and drops the bindings of the VFs it took
+ * from vfio-pci, in the same commit.
+ */
+int db_intent_begin_sriov(struct db *db, const char *pf, int group, int vfs_before,
+			  int vfs_after, const struct db_intent_step *vfs, size_t n, int64_t *ret_id,
+			  struct pd_error *err);
+/* Record that @progress steps of pending intent @id are done (one statement, autocommit). */
+int db_intent_progress(struct db *db, int64_t id, int progress, struct pd_error *err);
 /* @state: done, rolled_back, failed or recovered; @error may be NULL. */
 int db_intent_finish(struct db *db, int64_t id, const char *state, const char *error,
 		     struct pd_error *err);
@@ -106,3 +119,13 @@ struct db_binding {
 
 /* Every binding, by address. The caller frees *ret with free(). */
 int db_binding_list(struct db *db, struct db_binding **ret, size_t *ret_n, struct pd_error *err);
+
+/* A PF's VF count passd was asked to keep (its last finished VF change), by the PF's identity. */
+struct db_sriov_wanted {
+	struct db_binding pf; /* the PF's address, identity and gone flag */
+	int num_vfs;	      /* > 0 */
+};
+
+/* Every wanted VF count, by PF address. The caller frees *ret with free(). */
+int db_sriov_wanted_list(struct db *db, struct db_sriov_wanted **ret, size_t *ret_n,
+			 struct pd_error *err);

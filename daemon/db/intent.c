@@ -21,6 +21,11 @@ enum {
 	ST_BINDINGS_ADD,
 	ST_BINDINGS_DROP,
 	ST_BINDINGS_LIST,
+	ST_PROGRESS,
+	ST_SRIOV_SET,
+	ST_SRIOV_CLEAR,
+	ST_SRIOV_DROP_BINDINGS,
+	ST_SRIOV_LIST,
 	_ST_MAX,
 };
 
@@ -28,14 +33,14 @@ static const char *const sql[_ST_MAX] = {
 	[ST_BEGIN] = "BEGIN IMMEDIATE",
 	[ST_COMMIT] = "COMMIT",
 	[ST_ROLLBACK] = "ROLLBACK",
-	[ST_INSERT] = "INSERT INTO intent (kind, address, iommu_group, state, created_at)"
-		      " VALUES (?1, ?2, ?3, 'pending', ?4)",
+	[ST_INSERT] = "INSERT INTO intent (kind, address, iommu_group, state, created_at,"
+		      " num_vfs_before, num_vfs_after) VALUES (?1, ?2, ?3, 'pending', ?4, ?5, ?6)",
 	[ST_STEP] = "INSERT INTO intent_step (intent_id, seq, address, driver_before,"
 		    " override_before, driver_after) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
 	[ST_FINISH] = "UPDATE intent SET state = ?2, error = ?3, finished_at = ?4"
 		      " WHERE id = ?1 AND state = 'pending'",
-	[ST_PENDING] = "SELECT id, kind, address, iommu_group FROM intent WHERE state = 'pending'"
-		       " ORDER BY id",
+	[ST_PENDING] = "SELECT id, kind, address, iommu_group, num_vfs_before, num_vfs_after,"
+		       " progress FROM intent WHERE state = 'pending' ORDER BY id",
 	[ST_STEPS_OF] = "SELECT address, driver_before, override_before, driver_after"
 			" FROM intent_step WHERE intent_id = ?1 ORDER BY seq",
 	[ST_KIND] = "SELECT kind FROM intent WHERE id = ?1",
@@ -49,6 +54,22 @@ static const char *const sql[_ST_MAX] = {
 	[ST_BINDINGS_LIST] = "SELECT d.address, d.vendor_id, d.device_id, d.subsystem_vendor_id,"
 			     " d.subsystem_device_id, d.gone_at IS NOT NULL FROM binding b"
 			     " JOIN device d ON d.id = b.device_id ORDER BY d.address",
+	[ST_PROGRESS] = "UPDATE intent SET progress = ?2 WHERE id = ?1 AND state = 'pending'",
+	/* A finished VF change: the PF's wanted count, on its device row as present now. */
+	[ST_SRIOV_SET] = "INSERT OR REPLACE INTO sriov_wanted (device_id, num_vfs, intent_id, since)"
+			 " SELECT d.id, i.num_vfs_after, i.id, ?2 FROM intent i"
+			 " JOIN device d ON d.address = i.address AND d.gone_at IS NULL"
+			 " WHERE i.id = ?1 AND i.num_vfs_after > 0",
+	[ST_SRIOV_CLEAR] = "DELETE FROM sriov_wanted WHERE device_id IN (SELECT d.id FROM intent i"
+			   " JOIN device d ON d.address = i.address AND d.gone_at IS NULL"
+			   " WHERE i.id = ?1 AND i.num_vfs_after = 0)",
+	/* The VFs it removed from vfio-pci (forced) are no longer wanted there. */
+	[ST_SRIOV_DROP_BINDINGS] = "DELETE FROM binding WHERE device_id IN (SELECT d.id"
+				   " FROM intent_step s JOIN device d ON d.address = s.address"
+				   " WHERE s.intent_id = ?1 AND s.driver_before = 'vfio-pci')",
+	[ST_SRIOV_LIST] = "SELECT d.address, d.vendor_id, d.device_id, d.subsystem_vendor_id,"
+			  " d.subsystem_device_id, d.gone_at IS NOT NULL, w.num_vfs FROM sriov_wanted w"
+			  " JOIN device d ON d.id = w.device_id ORDER BY d.address",
 };
 
 struct db_intent_stmts {
@@ -116,9 +137,9 @@ static void copy_col(sqlite3_stmt *s, int col, char *dst, size_t size)
 	snprintf(dst, size, "%s", v ? (const char *)v : "");
 }
 
-int db_intent_begin(struct db *db, const char *kind, const char *address, int group,
-		    const struct db_intent_step *steps, size_t n, int64_t *ret_id,
-		    struct pd_error *err)
+static int intent_begin(struct db *db, const char *kind, const char *address, int group,
+			int vfs_before, int vfs_after, const struct db_intent_step *steps, size_t n,
+			int64_t *ret_id, struct pd_error *err)
 {
 	struct db_intent_stmts *st;
 	int64_t id;
@@ -136,6 +157,10 @@ int db_intent_begin(struct db *db, const char *kind, const char *address, int gr
 	if (group >= 0)
 		sqlite3_bind_int(st->s[ST_INSERT], 3, group);
 	sqlite3_bind_int64(st->s[ST_INSERT], 4, now_usec());
+	if (vfs_before >= 0)
+		sqlite3_bind_int(st->s[ST_INSERT], 5, vfs_before);
+	if (vfs_after >= 0)
+		sqlite3_bind_int(st->s[ST_INSERT], 6, vfs_after);
 	r = run(db, st->s[ST_INSERT], "recording an intent", err);
 	if (r < 0)
 		goto rollback;
@@ -162,6 +187,33 @@ int db_intent_begin(struct db *db, const char *kind, const char *address, int gr
 rollback:
 	(void)run(db, st->s[ST_ROLLBACK], "rolling back an intent", NULL); /* first error wins */
 	return r;
+}
+
+int db_intent_begin(struct db *db, const char *kind, const char *address, int group,
+		    const struct db_intent_step *steps, size_t n, int64_t *ret_id,
+		    struct pd_error *err)
+{
+	return intent_begin(db, kind, address, group, -1, -1, steps, n, ret_id, err);
+}
+
+int db_intent_begin_sriov(struct db *db, const char *pf, int group, int vfs_before,
+			  int vfs_after, const struct db_intent_step *vfs, size_t n, int64_t *ret_id,
+			  struct pd_error *err)
+{
+	return intent_begin(db, "sriov", pf, group, vfs_before, vfs_after, vfs, n, ret_id, err);
+}
+
+int db_intent_progress(struct db *db, int64_t id, int progress, struct pd_error *err)
+{
+	struct db_intent_stmts *st;
+	int r;
+
+	r = stmts(db, &st, err);
+	if (r < 0)
+		return r;
+	sqlite3_bind_int64(st->s[ST_PROGRESS], 1, id);
+	sqlite3_bind_int(st->s[ST_PROGRESS], 2, progress);
+	return run(db, st->s[ST_PROGRESS], "recording an intent's progress", err);
 }
 
 int db_intent_finish(struct db *db, int64_t id, const char *state, const char *error,
@@ -205,6 +257,19 @@ int db_intent_finish(struct db *db, int64_t id, const char *state, const char *e
 			r = run(db, s, "recording bindings", err);
 			if (r < 0)
 				goto rollback;
+		} else if (streq(kind, "sriov")) {
+			/* The wanted count, and the bindings of the VFs it took from vfio-pci. */
+			static const int sriov_stmts[] = { ST_SRIOV_SET, ST_SRIOV_CLEAR,
+							   ST_SRIOV_DROP_BINDINGS };
+			for (size_t i = 0; i < ELEMENTSOF(sriov_stmts); i++) {
+				s = st->s[sriov_stmts[i]];
+				sqlite3_bind_int64(s, 1, id);
+				if (sriov_stmts[i] == ST_SRIOV_SET)
+					sqlite3_bind_int64(s, 2, now_usec());
+				r = run(db, s, "recording the VF count", err);
+				if (r < 0)
+					goto rollback;
+			}
 		}
 	}
 	r = run(db, st->s[ST_COMMIT], "finishing an intent", err);
@@ -250,6 +315,47 @@ int db_binding_list(struct db *db, struct db_binding **ret, size_t *ret_n, struc
 	if (rc != SQLITE_DONE) {
 		free(a);
 		return db_sqlite_fail(db, err, rc, "listing bindings");
+	}
+	*ret = a;
+	*ret_n = n;
+	return 0;
+}
+
+int db_sriov_wanted_list(struct db *db, struct db_sriov_wanted **ret, size_t *ret_n,
+			 struct pd_error *err)
+{
+	struct db_intent_stmts *st;
+	struct db_sriov_wanted *a = NULL;
+	size_t n = 0;
+	sqlite3_stmt *s;
+	int rc, r;
+
+	r = stmts(db, &st, err);
+	if (r < 0)
+		return r;
+	s = st->s[ST_SRIOV_LIST];
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct db_sriov_wanted *na = realloc(a, (n + 1) * sizeof(*na));
+		if (!na) {
+			sqlite3_reset(s);
+			free(a);
+			return pd_error_set(err, PD_ERR_INTERNAL, -ENOMEM, "out of memory");
+		}
+		a = na;
+		memset(&a[n], 0, sizeof(a[n]));
+		copy_col(s, 0, a[n].pf.address, sizeof(a[n].pf.address));
+		copy_col(s, 1, a[n].pf.vendor_id, sizeof(a[n].pf.vendor_id));
+		copy_col(s, 2, a[n].pf.device_id, sizeof(a[n].pf.device_id));
+		copy_col(s, 3, a[n].pf.subsystem_vendor_id, sizeof(a[n].pf.subsystem_vendor_id));
+		copy_col(s, 4, a[n].pf.subsystem_device_id, sizeof(a[n].pf.subsystem_device_id));
+		a[n].pf.gone = sqlite3_column_int(s, 5) != 0;
+		a[n].num_vfs = sqlite3_column_int(s, 6);
+		n++;
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE) {
+		free(a);
+		return db_sqlite_fail(db, err, rc, "listing wanted VF counts");
 	}
 	*ret = a;
 	*ret_n = n;
@@ -314,6 +420,11 @@ int db_intent_list_pending(struct db *db, struct db_intent **ret, size_t *ret_n,
 		copy_col(s, 1, a[n].kind, sizeof(a[n].kind));
 		copy_col(s, 2, a[n].address, sizeof(a[n].address));
 		a[n].group = sqlite3_column_type(s, 3) == SQLITE_NULL ? -1 : sqlite3_column_int(s, 3);
+		a[n].num_vfs_before =
+			sqlite3_column_type(s, 4) == SQLITE_NULL ? -1 : sqlite3_column_int(s, 4);
+		a[n].num_vfs_after =
+			sqlite3_column_type(s, 5) == SQLITE_NULL ? -1 : sqlite3_column_int(s, 5);
+		a[n].progress = sqlite3_column_int(s, 6);
 		n++;
 	}
 	sqlite3_reset(s);
