@@ -38,11 +38,15 @@ void api_health_get(struct api_request *req, struct api_response *resp, const ch
 		size_t n = bindsvc_get_drift(ctx->bindsvc, &drift);
 		json_t *a = json_array();
 		for (size_t i = 0; a && i < n; i++)
-			json_array_append_new(a, json_pack("{s:s,s:s}", "address", drift[i].address,
-							   "reason", drift[i].reason));
+			json_array_append_new(a, json_pack("{s:s,s:s,s:s}", "address",
+							   drift[i].address, "reason", drift[i].reason,
+							   "kind",
+							   bind_drift_kind_to_string(drift[i].kind)));
 		json_object_set_new(v, "reconcile",
-				    json_pack("{s:i,s:o*}", "reapplied",
-					      (int)bindsvc_get_reapplied(ctx->bindsvc), "drift", a));
+				    json_pack("{s:i,s:i,s:o*}", "reapplied",
+					      (int)bindsvc_get_reapplied(ctx->bindsvc),
+					      "vfs_reapplied",
+					      (int)bindsvc_get_vfs_reapplied(ctx->bindsvc), "drift", a));
 	}
 	/* Health is tiny: its ETag is its own content. */
 	text = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS);

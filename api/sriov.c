@@ -1,5 +1,7 @@
 #include <config.h>
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/bind.h"
@@ -31,17 +33,89 @@ static const char *step_outcome(const struct sriov_plan *plan, unsigned i, bool 
 	return "not_started";
 }
 
+/* What a deferred answer needs once the worker is done. */
+struct sriov_req {
+	struct api_deferred *d;
+	struct api_ctx *ctx;
+	json_t *removed; /* owned: the VFs before the change */
+	char addr[PCI_ADDR_LEN + 1];
+};
+
+/* Answer with @plan's outcome; takes @removed. */
+static void respond(struct api_response *resp, struct api_ctx *ctx, const char *addr,
+		    const struct sriov_plan *plan, bool dry, int r, const struct pd_error *err,
+		    json_t *removed)
+{
+	json_t *v, *steps, *in_use;
+
+	if (!plan || (r < 0 && plan->writes == 0)) {
+		json_decref(removed);
+		api_respond_error(resp, err); /* refused before anything was planned, or timed out */
+		return;
+	}
+	steps = json_array();
+	for (unsigned i = 0; steps && i < plan->writes; i++)
+		json_array_append_new(steps, json_pack("{s:s,s:i,s:s}", "write", "sriov_numvfs",
+						       "value", (int)plan->steps[i], "outcome",
+						       step_outcome(plan, i, dry)));
+	in_use = json_array();
+	for (size_t i = 0; in_use && i < plan->n_in_use && i < ELEMENTSOF(plan->in_use); i++)
+		json_array_append_new(in_use, json_pack("{s:s,s:s}", "address", plan->in_use[i],
+							"reason", plan->in_use_reason[i]));
+	/* Any change removes every current VF, directly or through 0. */
+	if (plan->writes == 0 || (!dry && plan->writes_done == 0)) {
+		json_decref(removed);
+		removed = json_array();
+	}
+	v = json_pack("{s:s,s:s,s:b,s:s,s:i,s:i,s:i,s:o*,s:o*,s:o*}", "device", addr, "operation",
+		      "sriov", "dry_run", dry, "result",
+		      r < 0 ? "failed" : dry ? "planned" : plan->writes == 0 ? "unchanged" : "done",
+		      "total_vfs", plan->total, "num_vfs_before", plan->before, "num_vfs_after",
+		      dry ? plan->after : plan->now, "steps", steps, "in_use", in_use, "vfs_removed",
+		      removed);
+	if (v && plan->restore_tried)
+		json_object_set_new(
+			v, "restore",
+			json_pack("{s:i,s:s,s:s*}", "value", plan->before, "outcome",
+				  plan->restore_error < 0 ? "failed" : "done", "error",
+				  plan->restore_error < 0 ? strerror(-plan->restore_error) : NULL));
+	/* The VFs as they are now (after the rescan). */
+	if (v)
+		json_object_set_new(v, "vfs", vf_addresses(ctx->inv, addr));
+	if (r < 0) {
+		if (v)
+			json_object_set_new(v, "error",
+					    json_pack("{s:s,s:s}", "code", pd_errcode_to_string(err->code),
+						      "message", err->message));
+		api_respond_json(resp, api_status_for(err->code), v);
+		return;
+	}
+	api_respond_json(resp, 200, v);
+}
+
+/* The worker finished (or timed out): answer the suspended request. */
+static void on_done(const struct sriov_plan *plan, int r, const struct pd_error *err,
+		    void *userdata)
+{
+	struct sriov_req *q = userdata;
+
+	respond(api_deferred_response(q->d), q->ctx, q->addr, plan, false, r, err, q->removed);
+	api_deferred_resume(q->d);
+	free(q);
+}
+
 void api_devices_sriov(struct api_request *req, struct api_response *resp, const char *const *p)
 {
 	struct api_ctx *ctx = req->ctx;
 	struct pd_error err = PD_ERROR_INIT;
-	struct sriov_plan plan = { 0 }; /* bindsvc_sriov may refuse before filling it */
+	struct sriov_plan plan = { 0 }; /* bindsvc_sriov_start may refuse before filling it */
 	char addr[PCI_ADDR_LEN + 1];
+	struct sriov_req *q;
 	bool dry = false;
 	json_int_t num = -1;
 	json_error_t e;
 	int force = 0, r;
-	json_t *v, *steps, *in_use, *removed;
+	json_t *v;
 
 	if (api_parse_address(resp, p[0], addr) < 0 || api_parse_dry_run(req, resp, &dry) < 0)
 		return;
@@ -61,49 +135,21 @@ void api_devices_sriov(struct api_request *req, struct api_response *resp, const
 		return;
 	}
 
-	removed = vf_addresses(ctx->inv, addr); /* before the change rescans */
-	r = bindsvc_sriov(ctx->bindsvc, addr, (int)num, dry, force, &plan, &err);
-	if (r < 0 && plan.writes == 0) {
-		json_decref(removed);
-		api_respond_error(resp, &err); /* refused before anything was planned */
+	q = calloc(1, sizeof(*q));
+	if (!q) {
+		api_respond_errorf(resp, PD_ERR_INTERNAL, "out of memory");
 		return;
 	}
-	steps = json_array();
-	for (unsigned i = 0; steps && i < plan.writes; i++)
-		json_array_append_new(steps, json_pack("{s:s,s:i,s:s}", "write", "sriov_numvfs",
-						       "value", (int)plan.steps[i], "outcome",
-						       step_outcome(&plan, i, dry)));
-	in_use = json_array();
-	for (size_t i = 0; in_use && i < plan.n_in_use && i < ELEMENTSOF(plan.in_use); i++)
-		json_array_append_new(in_use, json_pack("{s:s,s:s}", "address", plan.in_use[i],
-							"reason", plan.in_use_reason[i]));
-	/* Any change removes every current VF, directly or through 0. */
-	if (plan.writes == 0 || (!dry && plan.writes_done == 0)) {
-		json_decref(removed);
-		removed = json_array();
-	}
-	v = json_pack("{s:s,s:s,s:b,s:s,s:i,s:i,s:i,s:o*,s:o*,s:o*}", "device", addr, "operation",
-		      "sriov", "dry_run", dry, "result",
-		      r < 0 ? "failed" : dry ? "planned" : plan.writes == 0 ? "unchanged" : "done",
-		      "total_vfs", plan.total, "num_vfs_before", plan.before, "num_vfs_after",
-		      dry ? plan.after : plan.now, "steps", steps, "in_use", in_use, "vfs_removed",
-		      removed);
-	if (v && plan.restore_tried)
-		json_object_set_new(
-			v, "restore",
-			json_pack("{s:i,s:s,s:s*}", "value", plan.before, "outcome",
-				  plan.restore_error < 0 ? "failed" : "done", "error",
-				  plan.restore_error < 0 ? strerror(-plan.restore_error) : NULL));
-	/* The VFs as they are now (after the rescan). */
-	if (v)
-		json_object_set_new(v, "vfs", vf_addresses(ctx->inv, addr));
-	if (r < 0) {
-		if (v)
-			json_object_set_new(v, "error",
-					    json_pack("{s:s,s:s}", "code", pd_errcode_to_string(err.code),
-						      "message", err.message));
-		api_respond_json(resp, api_status_for(err.code), v);
-		return;
-	}
-	api_respond_json(resp, 200, v);
+	q->ctx = ctx;
+	snprintf(q->addr, sizeof(q->addr), "%s", addr);
+	q->removed = vf_addresses(ctx->inv, addr); /* before the change rescans */
+	q->d = api_request_defer(req);
+	r = bindsvc_sriov_start(ctx->bindsvc, addr, (int)num, dry, force, ctx->cfg.op_timeout_ms,
+				on_done, q, &plan, &err);
+	if (r == 1)
+		return; /* a worker writes the count; on_done answers */
+	api_request_undefer(req);
+	respond(resp, ctx, addr, &plan, dry, r, &err, q->removed);
+	sriov_plan_clear(&plan);
+	free(q);
 }

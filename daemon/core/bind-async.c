@@ -1,11 +1,12 @@
 /*
- * bind-async.c - group moves on worker threads, so a driver that hangs in its remove()
- * stalls its own group only, never the loop that serves the read API and other groups.
+ * bind-async.c - group moves and VF changes on worker threads, so a driver that hangs in its
+ * remove() (or in sriov_configure) stalls its own groups only, never the loop that serves the
+ * read API and other groups.
  *
- * The loop thread plans (it owns the inventory), locks the group and starts one thread per
+ * The loop thread plans (it owns the inventory), locks the groups and starts one thread per
  * operation; the thread touches only sysfs (thread-safe openat on a shared root fd) and the
  * workers' own database connection (behind a mutex). It posts its result on an eventfd;
- * bindsvc_dispatch() on the loop thread joins it, rescans, unlocks the group and calls back.
+ * bindsvc_dispatch() on the loop thread joins it, rescans, unlocks the groups and calls back.
  */
 #include <config.h>
 
@@ -26,10 +27,14 @@
 
 struct bind_job {
 	struct bindsvc *bs;
-	struct bind_plan *plan;
+	struct bind_plan *plan;	  /* a group move, or */
+	struct sriov_plan *splan; /* a VF change */
 	bool force;
-	int group;
+	int group;   /* the group moved, or the PF's */
+	int *groups; /* every group locked (for a VF change: the PF's and its VFs') */
+	size_t n_groups;
 	bindsvc_done_fn done;
+	bindsvc_sriov_done_fn sdone;
 	void *userdata;
 	int64_t deadline_usec; /* 0: none */
 	bool answered;	       /* @done was called (early, on a timeout) */
@@ -84,7 +89,11 @@ static void *worker(void *userdata)
 	uint64_t one = 1;
 	int r;
 
-	r = bindsvc_execute_locked(bs->sysfs, bs->wdb, &bs->wdb_lock, job->plan, job->force, &err);
+	if (job->splan)
+		r = sriovsvc_execute(bs->sysfs, bs->wdb, &bs->wdb_lock, job->splan, &err);
+	else
+		r = bindsvc_execute_locked(bs->sysfs, bs->wdb, &bs->wdb_lock, job->plan,
+					   job->force, &err);
 	pthread_mutex_lock(&bs->jobs_lock);
 	job->r = r;
 	job->err = err;
@@ -98,10 +107,67 @@ static void *worker(void *userdata)
 
 static bool group_busy(const struct bindsvc *bs, int group)
 {
+	if (group < 0)
+		return false;
 	for (const struct bind_job *j = bs->jobs; j; j = j->next)
-		if (j->group == group)
-			return true;
+		for (size_t i = 0; i < j->n_groups; i++)
+			if (j->groups[i] == group)
+				return true;
 	return false;
+}
+
+static void job_free(struct bind_job *j)
+{
+	if (!j)
+		return;
+	bind_plan_free(j->plan);
+	sriov_plan_clear(j->splan);
+	free(j->splan);
+	free(j->groups);
+	free(j);
+}
+
+/* Start @job's worker and queue it; on failure the caller still owns @job. */
+static int job_start(struct bindsvc *bs, struct bind_job *job, unsigned timeout_ms,
+		     struct pd_error *err)
+{
+	int r;
+
+	if (!bs->wdb) {
+		r = db_open(db_get_path(bs->db), &bs->wdb, err);
+		if (r < 0)
+			return r;
+	}
+	job->bs = bs;
+	job->deadline_usec = timeout_ms ? mono_usec() + (int64_t)timeout_ms * 1000 : 0;
+	r = -pthread_create(&job->thread, NULL, worker, job);
+	if (r < 0)
+		return pd_error_set(err, PD_ERR_INTERNAL, r, "cannot start a worker: %s", strerror(-r));
+	job->next = bs->jobs;
+	bs->jobs = job;
+	return 1;
+}
+
+/* Call @j's callback with its result (it owns nothing of @j after) . */
+static void job_answer(struct bind_job *j, int r, const struct pd_error *err, bool timed_out)
+{
+	if (j->splan) {
+		if (j->sdone)
+			j->sdone(timed_out ? NULL : j->splan, r, err, j->userdata);
+		return;
+	}
+	if (j->done) {
+		j->done(timed_out ? NULL : j->plan, r, err, j->userdata);
+		if (!timed_out)
+			j->plan = NULL; /* @done owns it now */
+	}
+}
+
+static const char *job_what(const struct bind_job *j)
+{
+	if (j->splan)
+		return "VF change";
+	return j->plan->kind == BIND_KIND_BIND ? "bind" : "unbind";
 }
 
 int bindsvc_start(struct bindsvc *bs, const char *addr, enum bind_kind kind, bool dry_run,
@@ -131,29 +197,24 @@ int bindsvc_start(struct bindsvc *bs, const char *addr, enum bind_kind kind, boo
 		return r;
 	}
 
-	if (!bs->wdb) {
-		r = db_open(db_get_path(bs->db), &bs->wdb, err);
-		if (r < 0)
-			return r;
-	}
 	job = calloc(1, sizeof(*job));
-	if (!job)
+	if (job)
+		job->groups = calloc(1, sizeof(*job->groups));
+	if (!job || !job->groups) {
+		free(job);
 		return pd_error_set(err, PD_ERR_INTERNAL, -ENOMEM, "out of memory");
-	job->bs = bs;
-	job->plan = plan;
+	}
+	job->plan = TAKE_PTR(plan);
 	job->force = force;
-	job->group = plan->group;
+	job->group = job->groups[0] = job->plan->group;
+	job->n_groups = 1;
 	job->done = done;
 	job->userdata = userdata;
-	job->deadline_usec = timeout_ms ? mono_usec() + (int64_t)timeout_ms * 1000 : 0;
-	r = -pthread_create(&job->thread, NULL, worker, job);
+	r = job_start(bs, job, timeout_ms, err);
 	if (r < 0) {
-		free(job);
-		return pd_error_set(err, PD_ERR_INTERNAL, r, "cannot start a worker: %s", strerror(-r));
+		job_free(job);
+		return r;
 	}
-	TAKE_PTR(plan); /* the job has it */
-	job->next = bs->jobs;
-	bs->jobs = job;
 	return 1;
 }
 
@@ -162,6 +223,8 @@ void bindsvc_dispatch(struct bindsvc *bs)
 	struct bind_job *finished = NULL, **p;
 	uint64_t n;
 	int64_t now = mono_usec();
+	bool any_sriov = false;
+	size_t nf = 0;
 
 	if (read(bs->event_fd, &n, sizeof(n)) < 0 && errno != EAGAIN)
 		log_debug("Reading the workers' eventfd failed, ignoring: %m");
@@ -182,26 +245,36 @@ void bindsvc_dispatch(struct bindsvc *bs)
 		}
 		if (!j->answered && j->deadline_usec && now > j->deadline_usec) {
 			struct pd_error err = PD_ERROR_INIT;
-			pd_error_set(&err, PD_ERR_UNAVAILABLE, -ETIMEDOUT,
-				     "the %s of group %d has not finished: the kernel has not answered a driver write; the group stays locked until it does, and the move then completes or rolls back",
-				     j->plan->kind == BIND_KIND_BIND ? "bind" : "unbind", j->group);
+			if (j->splan)
+				pd_error_set(&err, PD_ERR_UNAVAILABLE, -ETIMEDOUT,
+					     "the VF change of %s has not finished: the kernel has not answered a sriov_numvfs write; the PF and its VFs stay locked until it does, and the change then completes or rolls back",
+					     j->splan->pf);
+			else
+				pd_error_set(&err, PD_ERR_UNAVAILABLE, -ETIMEDOUT,
+					     "the %s of group %d has not finished: the kernel has not answered a driver write; the group stays locked until it does, and the move then completes or rolls back",
+					     job_what(j), j->group);
 			log_warning("Group %d: %s", j->group, err.message);
 			j->answered = true;
-			if (j->done)
-				j->done(NULL, -ETIMEDOUT, &err, j->userdata);
+			job_answer(j, -ETIMEDOUT, &err, true);
 		}
 		p = &j->next;
 	}
 	if (!finished)
 		return;
 
-	size_t nf = 0;
 	for (struct bind_job *j = finished; j; j = j->next) {
 		pthread_join(j->thread, NULL);
+		any_sriov = any_sriov || j->splan;
 		nf++;
 	}
 	/* The API must show the tree as it is now, before anyone hears the result. */
-	{
+	if (any_sriov) {
+		/* VFs came or went: only a scan knows them. */
+		struct pd_error err = PD_ERROR_INIT;
+		if (inv_scan(bs->inv, &err) < 0)
+			log_warning("Rescan after a VF change failed, the inventory may be stale: %s",
+				    err.message);
+	} else {
 		_cleanup_free_ struct bind_plan **plans = calloc(nf, sizeof(*plans));
 		size_t k = 0;
 		for (struct bind_job *j = finished; plans && j; j = j->next)
@@ -214,16 +287,12 @@ void bindsvc_dispatch(struct bindsvc *bs)
 	while (finished) {
 		struct bind_job *j = finished;
 		finished = j->next;
-		if (!j->answered && j->done) {
-			j->done(j->plan, j->r, &j->err, j->userdata); /* it owns the plan now */
-		} else {
-			if (j->answered)
-				log_notice("Group %d: the late %s finished: %s", j->group,
-					   j->plan->kind == BIND_KIND_BIND ? "bind" : "unbind",
-					   j->r < 0 ? j->err.message : "done");
-			bind_plan_free(j->plan);
-		}
-		free(j);
+		if (!j->answered)
+			job_answer(j, j->r, &j->err, false);
+		else
+			log_notice("Group %d: the late %s finished: %s", j->group, job_what(j),
+				   j->r < 0 ? j->err.message : "done");
+		job_free(j);
 	}
 }
 
@@ -234,23 +303,61 @@ void bindsvc_drain(struct bindsvc *bs)
 		struct bind_job *j = bs->jobs;
 		bs->jobs = j->next;
 		pthread_join(j->thread, NULL);
-		if (!j->answered && j->done)
-			j->done(j->plan, j->r, &j->err, j->userdata);
-		else
-			bind_plan_free(j->plan);
-		free(j);
+		if (!j->answered)
+			job_answer(j, j->r, &j->err, false);
+		job_free(j);
 	}
 }
 
-int bindsvc_sriov(struct bindsvc *bs, const char *pf, int n, bool dry_run, bool force,
-		  struct sriov_plan *plan, struct pd_error *err)
+int bindsvc_sriov_start(struct bindsvc *bs, const char *pf, int n, bool dry_run, bool force,
+			unsigned timeout_ms, bindsvc_sriov_done_fn done, void *userdata,
+			struct sriov_plan *plan, struct pd_error *err)
 {
-	const struct pd_device *d = inv_find_device(bs->inv, pf);
+	struct bind_job *job;
+	int r;
 
-	/* A move of the PF's group in flight would race the VF change. */
-	if (d && d->iommu_group >= 0 && group_busy(bs, d->iommu_group))
+	r = sriovsvc_plan(bs->sysfs, bs->inv, pf, n, dry_run, force, plan, err);
+	if (r < 0 && plan->group < 0)
+		return r; /* not a PF we know: nothing to lock */
+	/* A move of the PF's group or of a VF's in flight would race the VF change. */
+	if (group_busy(bs, plan->group))
 		return pd_error_set(err, PD_ERR_CONFLICT, -EBUSY,
 				    "group %d of %s has an operation in progress; try again when it ends",
-				    d->iommu_group, pf);
-	return sriovsvc_set(bs->sysfs, bs->inv, pf, n, dry_run, force, plan, err);
+				    plan->group, pf);
+	for (size_t i = 0; i < plan->n_vfs; i++)
+		if (group_busy(bs, plan->vfs[i].group))
+			return pd_error_set(err, PD_ERR_CONFLICT, -EBUSY,
+					    "group %d of VF %s of %s has an operation in progress; try again when it ends",
+					    plan->vfs[i].group, plan->vfs[i].address, pf);
+	if (r < 0 || dry_run || plan->writes == 0)
+		return r;
+
+	job = calloc(1, sizeof(*job));
+	if (job) {
+		job->splan = calloc(1, sizeof(*job->splan));
+		job->groups = calloc(plan->n_vfs + 1, sizeof(*job->groups));
+	}
+	if (!job || !job->splan || !job->groups) {
+		job_free(job);
+		return pd_error_set(err, PD_ERR_INTERNAL, -ENOMEM, "out of memory");
+	}
+	if (plan->group >= 0)
+		job->groups[job->n_groups++] = plan->group;
+	for (size_t i = 0; i < plan->n_vfs; i++)
+		if (plan->vfs[i].group >= 0)
+			job->groups[job->n_groups++] = plan->vfs[i].group;
+	*job->splan = *plan; /* the job owns the VF list now */
+	job->group = plan->group;
+	job->force = force;
+	job->sdone = done;
+	job->userdata = userdata;
+	r = job_start(bs, job, timeout_ms, err);
+	if (r < 0) {
+		plan->vfs = NULL; /* freed with the job */
+		plan->n_vfs = 0;
+		job_free(job);
+		return r;
+	}
+	memset(plan, 0, sizeof(*plan));
+	return 1;
 }

@@ -1,5 +1,6 @@
 /*
- * bind-priv.h - what bind.c and bind-async.c share. Not for other modules: they use bind.h.
+ * bind-priv.h - what bind.c, bind-async.c and sriov.c share. Not for other modules: they use
+ * bind.h.
  */
 #pragma once
 
@@ -14,6 +15,7 @@ struct bindsvc {
 	struct db *db; /* the loop thread's connection */
 	struct inv *inv;
 	unsigned reapplied;
+	unsigned vfs_reapplied;
 	struct bind_drift *drift;
 	size_t n_drift;
 
@@ -36,6 +38,19 @@ int bindsvc_check_group(struct bindsvc *bs, const char *addr);
 
 /* Bring the inventory up to date with the devices @plans moved. Logs on failure. */
 int bindsvc_refresh_plans(struct bindsvc *bs, struct bind_plan *const *plans, size_t n);
+
+/*
+ * The test hooks PASSD_CRASH_AT and PASSD_PAUSE_AT (developer builds; a no-op otherwise): call
+ * after each side effect of operation @op (bind, unbind, sriov, recover).
+ */
+void bind_crash_point(const char *op);
+
+/* Append a drift entry of @kind (BIND_DRIFT_*) to the last reconcile's report; logs it. */
+int bindsvc_add_drift(struct bindsvc *bs, enum bind_drift_kind kind, const char *addr,
+		      const char *fmt, ...) _printf_(4, 5);
+
+/* The VF counts part of bindsvc_reconcile() (sriov.c). Logs; fails only on the database. */
+int bindsvc_reconcile_vfs(struct bindsvc *bs);
 
 int bindsvc_async_init(struct bindsvc *bs);
 void bindsvc_async_done(struct bindsvc *bs);

@@ -15,6 +15,7 @@
 #include "groups.h"
 #include "inventory.h"
 #include "log.h"
+#include "sriov.h"
 #include "sysfs/sysfs.h"
 
 #define VFIO_DRIVER "vfio-pci"
@@ -86,6 +87,11 @@ static inline void crash_point(const char *op)
 {
 }
 #endif
+
+void bind_crash_point(const char *op)
+{
+	crash_point(op);
+}
 
 void bind_plan_free(struct bind_plan *plan)
 {
@@ -675,9 +681,19 @@ int bindsvc_recover(struct bindsvc *bs, unsigned *ret_n)
 		struct db_intent *it = &a[i];
 		bool failed = false;
 
-		log_warning("Found the %s of group %d (%s) interrupted by a crash; putting its %zu device(s) back",
-			    it->kind, it->group, it->address, it->n_steps);
-		for (size_t j = it->n_steps; j-- > 0;) {
+		if (streq(it->kind, "sriov")) {
+			/* Back to the count before: its VFs' bindings, still recorded, follow at reconcile. */
+			int u = sriovsvc_recover(bs->sysfs, it);
+			if (u < 0) {
+				failed = true;
+				log_warning("Putting %d VF(s) back on '%s' failed: %s",
+					    it->num_vfs_before, it->address, strerror(-u));
+			}
+		} else {
+			log_warning("Found the %s of group %d (%s) interrupted by a crash; putting its %zu device(s) back",
+				    it->kind, it->group, it->address, it->n_steps);
+		}
+		for (size_t j = it->n_steps; !streq(it->kind, "sriov") && j-- > 0;) {
 			int u = restore_device(bs->sysfs, &it->steps[j]);
 			if (u == -ENOENT) {
 				log_warning("Device '%s' is gone, nothing to put back, continuing",
@@ -692,6 +708,7 @@ int bindsvc_recover(struct bindsvc *bs, unsigned *ret_n)
 		}
 		r = db_intent_finish(bs->db, it->id, failed ? "failed" : "recovered",
 				     failed ? "recovery could not restore every device" : NULL, &err);
+		bind_crash_point("recover");
 		if (r < 0) {
 			db_intent_array_free(a, n);
 			return log_error_errno(r, "Cannot close intent %lld: %s", (long long)it->id,
@@ -703,9 +720,19 @@ int bindsvc_recover(struct bindsvc *bs, unsigned *ret_n)
 	return 0;
 }
 
-static int add_drift(struct bindsvc *bs, const char *addr, const char *fmt, ...) _printf_(3, 4);
+const char *bind_drift_kind_to_string(enum bind_drift_kind k)
+{
+	switch (k) {
+	case BIND_DRIFT_BINDING:
+		return "binding";
+	case BIND_DRIFT_VF_COUNT:
+		return "vf_count";
+	}
+	return "unknown";
+}
 
-static int add_drift(struct bindsvc *bs, const char *addr, const char *fmt, ...)
+int bindsvc_add_drift(struct bindsvc *bs, enum bind_drift_kind kind, const char *addr,
+		      const char *fmt, ...)
 {
 	struct bind_drift *nd = realloc(bs->drift, (bs->n_drift + 1) * sizeof(*nd));
 	va_list ap;
@@ -714,6 +741,7 @@ static int add_drift(struct bindsvc *bs, const char *addr, const char *fmt, ...)
 		return -ENOMEM;
 	bs->drift = nd;
 	nd = &bs->drift[bs->n_drift++];
+	nd->kind = kind;
 	snprintf(nd->address, sizeof(nd->address), "%s", addr);
 	va_start(ap, fmt);
 	vsnprintf(nd->reason, sizeof(nd->reason), fmt, ap);
@@ -748,7 +776,12 @@ int bindsvc_reconcile(struct bindsvc *bs)
 	bs->drift = NULL;
 	bs->n_drift = 0;
 	bs->reapplied = 0;
+	bs->vfs_reapplied = 0;
 
+	/* VFs first: their bindings can only be re-applied once they exist again. */
+	r = bindsvc_reconcile_vfs(bs);
+	if (r < 0)
+		return r; /* logged */
 	r = db_binding_list(bs->db, &a, &n, &err);
 	if (r < 0)
 		return log_error_errno(r, "Cannot read the bindings: %s", err.message);
@@ -759,9 +792,9 @@ int bindsvc_reconcile(struct bindsvc *bs)
 		struct pd_error berr = PD_ERROR_INIT;
 
 		if (a[i].gone || !d || d->gone) {
-			r = add_drift(bs, a[i].address, "bound to vfio-pci by passd, but gone from the host");
+			r = bindsvc_add_drift(bs, BIND_DRIFT_BINDING, a[i].address, "bound to vfio-pci by passd, but gone from the host");
 		} else if (!same_identity(&a[i], d)) {
-			r = add_drift(bs, a[i].address,
+			r = bindsvc_add_drift(bs, BIND_DRIFT_BINDING, a[i].address,
 				      "bound to vfio-pci by passd as %s:%s, but %s:%s is there now; not rebinding it",
 				      a[i].vendor_id, a[i].device_id, d->vendor_id, d->device_id);
 		} else if (streq(d->driver, VFIO_DRIVER)) {
@@ -774,7 +807,7 @@ int bindsvc_reconcile(struct bindsvc *bs)
 				log_info("Re-applied the binding of '%s' to vfio-pci", a[i].address);
 				continue;
 			}
-			r = add_drift(bs, a[i].address, "bound to vfio-pci by passd, but re-binding failed: %s",
+			r = bindsvc_add_drift(bs, BIND_DRIFT_BINDING, a[i].address, "bound to vfio-pci by passd, but re-binding failed: %s",
 				      berr.message);
 		}
 		if (r < 0)
@@ -786,19 +819,24 @@ int bindsvc_reconcile(struct bindsvc *bs)
 		const struct pd_device *d = inv_device_at(bs->inv, i);
 		if (!streq(d->driver, VFIO_DRIVER) || is_bound_in(a, n, d->address))
 			continue;
-		r = add_drift(bs, d->address, "on vfio-pci, but not bound by passd");
+		r = bindsvc_add_drift(bs, BIND_DRIFT_BINDING, d->address, "on vfio-pci, but not bound by passd");
 		if (r < 0)
 			return log_error_errno(r, "Out of memory while reconciling");
 	}
-	if (bs->reapplied || bs->n_drift)
-		log_notice("Reconciled: %u binding(s) re-applied, %zu drift(s) reported", bs->reapplied,
-			   bs->n_drift);
+	if (bs->reapplied || bs->vfs_reapplied || bs->n_drift)
+		log_notice("Reconciled: %u VF count(s) and %u binding(s) re-applied, %zu drift(s) reported",
+			   bs->vfs_reapplied, bs->reapplied, bs->n_drift);
 	return 0;
 }
 
 unsigned bindsvc_get_reapplied(const struct bindsvc *bs)
 {
 	return bs->reapplied;
+}
+
+unsigned bindsvc_get_vfs_reapplied(const struct bindsvc *bs)
+{
+	return bs->vfs_reapplied;
 }
 
 size_t bindsvc_get_drift(const struct bindsvc *bs, const struct bind_drift **ret)

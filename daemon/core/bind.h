@@ -114,21 +114,32 @@ int bindsvc_recover(struct bindsvc *bs, unsigned *ret_n);
 const char *bind_action_to_string(enum bind_action a);
 const char *bind_outcome_to_string(enum bind_outcome o);
 
+enum bind_drift_kind {
+	BIND_DRIFT_BINDING,  /* a device passd keeps on vfio-pci, or one it never bound there */
+	BIND_DRIFT_VF_COUNT, /* a PF whose wanted VF count could not be re-applied */
+};
+
 struct bind_drift {
+	enum bind_drift_kind kind;
 	char address[PCI_ADDR_LEN + 1];
 	char reason[256];
 };
 
+const char *bind_drift_kind_to_string(enum bind_drift_kind k);
+
 /*
- * At start, after bindsvc_recover() and a scan: compare what passd was asked to keep on
- * vfio-pci with sysfs. A device that lost its binding (a reboot, or a remove and rescan,
- * forgets driver_override) gets its group bound again; a different card in the slot, a gone
- * device, a refused re-bind, or a device on vfio-pci that passd never bound is reported as
- * drift, never acted on. Logs what it does.
+ * At start, after bindsvc_recover() and a scan: compare what passd was asked to keep with
+ * sysfs. First the VF counts: a PF that shows another count than the one wanted (a reboot
+ * starts from the firmware's) gets it re-applied, so its VFs exist before their bindings are
+ * looked at. Then the bindings: a device that lost its binding (a reboot, or a remove and
+ * rescan, forgets driver_override) gets its group bound again. A different card in the slot, a
+ * gone device, a refused re-apply, or a device on vfio-pci that passd never bound is reported
+ * as drift, never acted on. Logs what it does.
  */
 int bindsvc_reconcile(struct bindsvc *bs);
-/* What the last reconcile re-applied, and its drift report (borrowed). */
+/* What the last reconcile re-applied (groups bound, VF counts set), and its drift (borrowed). */
 unsigned bindsvc_get_reapplied(const struct bindsvc *bs);
+unsigned bindsvc_get_vfs_reapplied(const struct bindsvc *bs);
 size_t bindsvc_get_drift(const struct bindsvc *bs, const struct bind_drift **ret);
 
 /*
@@ -155,6 +166,17 @@ void bindsvc_dispatch(struct bindsvc *bs);
 void bindsvc_drain(struct bindsvc *bs);
 
 struct sriov_plan;
-/* sriovsvc_set() on the service's sysfs and inventory, refused while the PF's group moves. */
-int bindsvc_sriov(struct bindsvc *bs, const char *pf, int n, bool dry_run, bool force,
-		  struct sriov_plan *plan, struct pd_error *err);
+typedef void (*bindsvc_sriov_done_fn)(const struct sriov_plan *plan, int r,
+				      const struct pd_error *err, void *userdata);
+/*
+ * A VF change of PF @pf to @n VFs, the asynchronous way of bindsvc_start(): planned on the loop
+ * thread (sriovsvc_plan); a dry run, a refusal or a count already there is answered at once
+ * (returns 0, or a negative errno, with @plan filled as far as it got; the caller clears it).
+ * Otherwise the writes run on a worker and the call returns 1: @done gets the plan (borrowed
+ * for the call) after a rescan, or NULL and -ETIMEDOUT after @timeout_ms. The PF's group and the
+ * groups of its current VFs stay locked until the kernel answers, so a bind on any of them is
+ * a conflict meanwhile, and the change is refused (-EBUSY, conflict) while any of them moves.
+ */
+int bindsvc_sriov_start(struct bindsvc *bs, const char *pf, int n, bool dry_run, bool force,
+			unsigned timeout_ms, bindsvc_sriov_done_fn done, void *userdata,
+			struct sriov_plan *plan, struct pd_error *err);
