@@ -343,15 +343,16 @@ int bindsvc_reconcile_vfs(struct bindsvc *bs)
 		struct sriov_plan plan = { 0 };
 		struct pd_error serr = PD_ERROR_INIT;
 
-		if (w->gone || !d || d->gone) {
-			r = bindsvc_add_drift(bs, BIND_DRIFT_VF_COUNT, w->address,
-					      "SR-IOV PF with %d VFs wanted by passd, but gone from the host",
-					      a[i].num_vfs);
-		} else if (!same_identity(w, d)) {
+		/* Another card in the slot: the scan marked the wanted PF's row gone. */
+		if (d && !d->gone && !same_identity(w, d)) {
 			r = bindsvc_add_drift(bs, BIND_DRIFT_VF_COUNT, w->address,
 					      "%d VFs wanted by passd on %s:%s, but %s:%s is there now; not creating VFs",
 					      a[i].num_vfs, w->vendor_id, w->device_id, d->vendor_id,
 					      d->device_id);
+		} else if (w->gone || !d || d->gone) {
+			r = bindsvc_add_drift(bs, BIND_DRIFT_VF_COUNT, w->address,
+					      "SR-IOV PF with %d VFs wanted by passd, but gone from the host",
+					      a[i].num_vfs);
 		} else if (d->sriov_num_vfs == a[i].num_vfs) {
 			continue;
 		} else {
