@@ -13,6 +13,7 @@ integration_tests = \
 	tests/integration/t2210-sriov-async.sh \
 	tests/integration/t2300-bind-crash.sh \
 	tests/integration/t2400-reconcile.sh \
+	tests/integration/t2410-sriov-reconcile.sh \
 	tests/integration/t2500-bind-concurrency.sh \
 	tests/integration/t4000-cli-usage.sh \
 	tests/integration/t4100-cli-listing.sh \
