@@ -72,6 +72,12 @@ int sysfs_pci_get_driver(struct sysfs *s, const char *addr, char ret[PD_DRIVER_L
 int sysfs_pci_set_numvfs(struct sysfs *s, const char *addr, unsigned n);
 /* driver_override into @ret, "" when none; -ENOENT when the device is gone. */
 int sysfs_pci_get_override(struct sysfs *s, const char *addr, char ret[PD_DRIVER_LEN]);
+/*
+ * reset := 1: the PCI core resets the function with the first method of reset_method that works
+ * (reset_store in drivers/pci/pci-sysfs.c). -ENOENT when the function has no reset method (the
+ * file exists only then); the kernel's errno when the reset fails. May block for seconds.
+ */
+int sysfs_pci_reset(struct sysfs *s, const char *addr);
 
 /* ---- host facts for the preflight (host.c) ---- */
 

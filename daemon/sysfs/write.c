@@ -121,3 +121,13 @@ int sysfs_pci_set_numvfs(struct sysfs *s, const char *addr, unsigned n)
 	len = snprintf(line, sizeof(line), "%u\n", n);
 	return write_line(s, path, line, (size_t)len);
 }
+
+int sysfs_pci_reset(struct sysfs *s, const char *addr)
+{
+	char path[64];
+
+	if (!pci_addr_is_valid(addr))
+		return -EINVAL;
+	snprintf(path, sizeof(path), "bus/pci/devices/%s/reset", addr);
+	return write_line(s, path, "1\n", 2);
+}
