@@ -6,7 +6,8 @@ vm_tests = \
 	tests/vm/t9200-vm-bind.sh \
 	tests/vm/t9300-vm-rollback.sh \
 	tests/vm/t9400-vm-hotplug.sh \
-	tests/vm/t9500-vm-critical.sh
+	tests/vm/t9500-vm-critical.sh \
+	tests/vm/t9600-vm-sriov.sh
 
 # vfio-check: a small client of the kernel's VFIO uAPI, run in the guest (tests/vm/guest/bind.sh).
 check_PROGRAMS += tests/vm/vfio-check
