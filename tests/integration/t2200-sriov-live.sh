@@ -3,6 +3,7 @@ test_description='SR-IOV: VFs created and removed through the API, the kernel'"'
 . "$top_srcdir/tests/lib/test-lib.sh"
 
 sim_live_require
+command -v sqlite3 >/dev/null || skip_all "sqlite3 is missing"
 
 PF=0000:01:00.1   # igb, 7 VFs at most, none enabled
 BUSY=0000:4b:00.0 # ice, 64 of 128 VFs enabled
@@ -66,10 +67,25 @@ test_expect_success 'a VF on vfio-pci blocks its removal unless forced' '
 	api_expect 200 "/v1/devices/$PF/sriov?dry_run=true" -X POST -d "{\"num_vfs\": 0}" &&
 	jq -e ".result == \"planned\" and (.in_use | length) == 1 and (.vfs_removed | length) == 6" body &&
 	test "$(cat "$SIM_DEVICES/$PF/sriov_numvfs")" = 6 &&
+	echo "$vf" >forced_vf &&
+	test "$(sqlite3 passd.db "SELECT count(*) FROM binding b JOIN device d ON d.id = b.device_id WHERE d.address = '"'"'$vf'"'"'")" -eq 1 &&
+	sim_fault "sriov:$PF:EIO:count=1" &&
+	api_expect 500 "/v1/devices/$PF/sriov" -X POST -d "{\"num_vfs\": 0, \"force\": true}" &&
+	sim_driver_is "$vf" vfio-pci &&
+	test "$(sqlite3 passd.db "SELECT count(*) FROM binding b JOIN device d ON d.id = b.device_id WHERE d.address = '"'"'$vf'"'"'")" -eq 1 &&
 	api_expect 200 "/v1/devices/$PF/sriov" -X POST -d "{\"num_vfs\": 0, \"force\": true}" &&
 	test "$(cat "$SIM_DEVICES/$PF/sriov_numvfs")" = 0 &&
 	api_expect 200 /v1/devices &&
 	jq -e --arg pf "$PF" "[.devices[] | select(.physfn == \$pf)] | length == 0" body
+'
+
+test_expect_success 'the forced removal forgot the binding of the VF it took: no drift at restart' '
+	test "$(sqlite3 passd.db "SELECT count(*) FROM binding b JOIN device d ON d.id = b.device_id WHERE d.address = '"'"'$(cat forced_vf)'"'"'")" -eq 0 &&
+	test "$(sqlite3 passd.db "SELECT state FROM intent ORDER BY id DESC LIMIT 1")" = done &&
+	passd_stop && passd_start &&
+	api_expect 200 /v1/health &&
+	jq -e ".reconcile.drift == [] and .reconcile.reapplied == 0" body &&
+	test "$(cat "$SIM_DEVICES/$PF/sriov_numvfs")" = 0
 '
 
 test_expect_success 'bad requests: range, body, not a PF' '
