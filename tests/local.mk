@@ -16,6 +16,9 @@ integration_tests = \
 	tests/integration/t2400-reconcile.sh \
 	tests/integration/t2410-sriov-reconcile.sh \
 	tests/integration/t2500-bind-concurrency.sh \
+	tests/integration/t2600-large-group.sh \
+	tests/integration/t2610-no-reset.sh \
+	tests/integration/t2620-sriov-reboot.sh \
 	tests/integration/t4000-cli-usage.sh \
 	tests/integration/t4100-cli-listing.sh \
 	tests/integration/t5100-dashboard.sh \
