@@ -50,7 +50,8 @@ enum domain_event_kind {
 	DOMAIN_EVENT_UNDEFINED,
 	DOMAIN_EVENT_STARTED,
 	DOMAIN_EVENT_STOPPED,
-	DOMAIN_EVENT_DEVICE_REMOVED, /* @address says which hostdev */
+	DOMAIN_EVENT_DEVICE_REMOVED, /* @address says which hostdev; "" when its alias is not
+				      * passd's (a hostdev passd did not add): resync the domain */
 };
 
 struct domain_event {
@@ -78,6 +79,8 @@ bool domsvc_is_connected(const struct domsvc *ds);
 const char *domsvc_get_uri(const struct domsvc *ds);
 /* Copies the last connection error into @buf ("" when none). */
 void domsvc_get_last_error(const struct domsvc *ds, char *buf, size_t size);
+/* Failed connection attempts since the last success (0 while connected). */
+unsigned domsvc_get_retries(const struct domsvc *ds);
 
 /* libvirt's rules for a domain name, as passd applies them before any lookup. */
 bool domain_name_is_valid(const char *name);
