@@ -24,16 +24,18 @@ bool grp_driver_is_vfio(const char *driver)
 	return len > 9 && streq(driver + len - 9, "_vfio_pci");
 }
 
+/*
+ * The kernel lets VFIO use a group when no member is on a driver that uses the kernel's DMA API
+ * (iommu_group_dma_owner_claimed, Linux >= 5.19): no driver, or one declaring
+ * driver_managed_dma, which vfio-pci and its variants, pci-stub and pcieport do.
+ */
 static const char *blocker_reason(const struct pd_device *d)
 {
-	if (pd_device_is_bridge(d)) {
-		/* A bridge on pcieport or no driver is allowed by the kernel. */
-		if (d->driver[0] == '\0' || streq(d->driver, "pcieport"))
-			return NULL;
-		return "bridge bound to a driver other than pcieport";
-	}
-	if (grp_driver_is_vfio(d->driver))
+	if (grp_driver_is_vfio(d->driver) || streq(d->driver, "pci-stub") ||
+	    streq(d->driver, "pcieport"))
 		return NULL;
+	if (pd_device_is_bridge(d))
+		return "bridge bound to a driver other than pcieport";
 	return "bound to a host driver";
 }
 

@@ -90,6 +90,21 @@ static void test_groups_bridges_on_pcieport_or_none_are_allowed(void **state)
 	grp_set_free(set);
 }
 
+/* pci-stub declares driver_managed_dma: the real kernel finds such a group viable (tests/vm). */
+static void test_groups_pci_stub_does_not_block(void **state)
+{
+	struct pd_device d[3];
+	struct grp_set *set = NULL;
+
+	dev(&d[0], "0000:04:00.0", "0x020000", "pci-stub", 14);
+	dev(&d[1], "0000:04:00.1", "0x00ff00", "vfio-pci", 14);
+	dev(&d[2], "0000:05:00.0", "0x060400", "pci-stub", 14);
+	assert_int_equal(grp_set_build(d, 3, &set), 0);
+	assert_true(grp_set_find(set, 14)->viable);
+	assert_int_equal(grp_set_find(set, 14)->n_blockers, 0);
+	grp_set_free(set);
+}
+
 static void test_groups_vfio_variant_drivers_count_as_vfio(void **state)
 {
 	static const struct {
@@ -122,6 +137,7 @@ int main(void)
 		cmocka_unit_test(test_groups_members_are_collected_by_id),
 		cmocka_unit_test(test_groups_host_driver_blocks),
 		cmocka_unit_test(test_groups_bridges_on_pcieport_or_none_are_allowed),
+		cmocka_unit_test(test_groups_pci_stub_does_not_block),
 		cmocka_unit_test(test_groups_vfio_variant_drivers_count_as_vfio),
 		cmocka_unit_test(test_groups_empty_inventory),
 	};

@@ -123,6 +123,32 @@ test_expect_success 'partial group: the kernel agrees (VFIO_GROUP_GET_STATUS not
 	test $rc -eq 3 && grep -qx "group $grp viable 0 flags 0x0" vfio.out
 '
 
+# pci-stub, like vfio-pci and pcieport, declares driver_managed_dma: the kernel lets VFIO use a
+# group with a member on it (Linux >= 5.19, iommu_group_dma_owner_claimed).
+test_expect_success 'partial group: fn0 moved to pci-stub by hand' '
+	modprobe pci-stub &&
+	echo pci-stub >$DEVS/$fn0/driver_override &&
+	echo $fn0 >/sys/bus/pci/drivers/e1000e/unbind &&
+	echo $fn0 >/sys/bus/pci/drivers_probe &&
+	vm_drv $fn0 && test $DRV = pci-stub
+'
+
+test_expect_success 'partial group on vfio-pci + pci-stub: the kernel and passd say viable' '
+	"$VFIO_CHECK" $grp >vfio.out; cat vfio.out;
+	grep -qx "group $grp viable 1 flags 0x1" vfio.out &&
+	grep -q "^error VFIO_GROUP_GET_DEVICE_FD $fn0" vfio.out &&
+	api_wait 5 /v1/groups/$grp ".members[] | select(.address == \"$fn0\") | .driver == \"pci-stub\"" &&
+	jq -e ".viable == true and .blockers == []" body
+'
+
+test_expect_success 'partial group: fn0 back on e1000e by hand' '
+	echo >$DEVS/$fn0/driver_override &&
+	echo $fn0 >/sys/bus/pci/drivers/pci-stub/unbind &&
+	echo $fn0 >/sys/bus/pci/drivers_probe &&
+	vm_drv $fn0 && test $DRV = e1000e &&
+	api_wait 5 /v1/groups/$grp ".viable == false"
+'
+
 test_expect_success 'partial group: passd bind completes it, the kernel then finds it viable' '
 	post_expect 200 /v1/devices/$fn0/bind &&
 	jq -e --arg a $fn0 --arg b $fn1 ".result == \"done\" and
