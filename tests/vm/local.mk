@@ -7,7 +7,9 @@ vm_tests = \
 	tests/vm/t9300-vm-rollback.sh \
 	tests/vm/t9400-vm-hotplug.sh \
 	tests/vm/t9500-vm-critical.sh \
-	tests/vm/t9600-vm-sriov.sh
+	tests/vm/t9600-vm-sriov.sh \
+	tests/vm/t9900-vm-sim-vs-kernel.sh \
+	tests/vm/t9901-vm-sim-vs-kernel-noiommu.sh
 
 # vfio-check: a small client of the kernel's VFIO uAPI, run in the guest (tests/vm/guest/bind.sh).
 check_PROGRAMS += tests/vm/vfio-check
@@ -15,6 +17,7 @@ tests_vm_vfio_check_SOURCES = tests/vm/vfio-check.c
 # sysfs-script: one fixed sequence of sysfs writes, run on the real kernel and on passd-sim (t99*)
 check_PROGRAMS += tests/vm/sysfs-script
 tests_vm_sysfs_script_SOURCES = tests/vm/sysfs-script.c
+EXTRA_DIST += tests/vm/sim-vs-kernel.sh
 
 EXTRA_DIST += $(vm_tests) tests/vm/vm-lib.sh tests/vm/guest-lib.sh tests/vm/vmrun.sh \
 	tests/vm/mkinitrd.sh tests/vm/initrd-init.sh tests/vm/guest-stage2.sh \

@@ -183,7 +183,7 @@ static const struct step mixed[] = {
 
 static const struct step sriov[] = {
 	/* the real guest boots with no VFs; the sim's profile is the state after these two */
-	{ "autoprobe-off", "d/" PF "/sriov_drivers_autoprobe", "0", "pf:01:00.0" },
+	{ "autoprobe-off", "d/" PF "/sriov_drivers_autoprobe", "0", "" },
 	{ "numvfs-2", "d/" PF "/sriov_numvfs", "2", "pf:01:00.0 01:00.1 01:00.2" },
 
 	{ "start", NULL, NULL, "01:00.0 01:00.1 01:00.2 02:00.0 pf:01:00.0 g:01:00.1 g:01:00.2" },
