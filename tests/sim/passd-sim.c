@@ -335,11 +335,22 @@ static int refresh_attrs(struct mdev *m)
 	int len, r;
 
 	r = put_printf(m->dir, "enable", "%u\n", d->driver ? 1u : 0u);
-	if (r >= 0)
-		r = put_printf(m->dir, "driver_override", "%s\n",
-			       d->override ? d->override : "(null)");
 	if (r < 0)
 		return r;
+	/* up to 4094 bytes and a newline (driver_set_override()): not through put_printf() */
+	n = vnode_child(m->dir, "driver_override");
+	if (n) {
+		const char *o = d->override ? d->override : "(null)";
+		size_t ol = strlen(o);
+		_cleanup_free_ char *v = malloc(ol + 1);
+
+		if (!v)
+			return -ENOMEM;
+		memcpy(v, o, ol);
+		v[ol] = '\n';
+		if (vnode_set_data(n, v, ol + 1) < 0)
+			return -ENOMEM;
+	}
 	len = simtree_uevent(d, buf, sizeof(buf));
 	if (len < 0)
 		return len;
