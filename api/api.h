@@ -14,6 +14,8 @@
 struct inv;
 struct bindsvc;
 struct preflight;
+struct domsvc;
+struct workq;
 struct api_server;
 
 struct api_config {
@@ -25,6 +27,8 @@ struct api_config {
 	unsigned connection_timeout_s;
 	unsigned op_timeout_ms; /* answer a group move that takes longer with 503 */
 	struct preflight *preflight; /* GET /v1/host; NULL answers 503 */
+	struct domsvc *domsvc;	     /* libvirt domains; NULL answers libvirt_unavailable */
+	struct workq *workq;	     /* runs the blocking libvirt calls of requests */
 };
 
 int api_server_new(const struct api_config *cfg, struct inv *inv, struct bindsvc *bindsvc,
