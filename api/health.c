@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "core/bind.h"
+#include "core/domains.h"
 #include "handlers.h"
 
 void api_health_get(struct api_request *req, struct api_response *resp, const char *const *p)
@@ -14,16 +15,21 @@ void api_health_get(struct api_request *req, struct api_response *resp, const ch
 	bool db_ok = inv_db_ok(ctx->inv);
 	bool iommu = inv_iommu_enabled(inv);
 	bool libvirt_off = streq(ctx->cfg.libvirt_uri, "none");
-	const char *status = db_ok ? (iommu ? "ok" : "degraded") : "error";
+	bool libvirt_up = domsvc_is_connected(ctx->cfg.domsvc);
+	/* Configured but away: reads work, anything that needs libvirt answers 503. */
+	const char *status = db_ok ? (iommu && (libvirt_off || libvirt_up) ? "ok" : "degraded") : "error";
+	char libvirt_error[512] = "";
 	char *text;
 	json_t *v;
 
-	v = json_pack("{s:s,s:s,s:{s:b,s:i,s:s?},s:{s:b,s:s?,s:b},s:{s:b,s:s},s:{s:I,s:I,s:I,s:I}}",
+	domsvc_get_last_error(ctx->cfg.domsvc, libvirt_error, sizeof(libvirt_error));
+	v = json_pack("{s:s,s:s,s:{s:b,s:i,s:s?},s:{s:b,s:s?,s:b,s:s?,s:i},s:{s:b,s:s},s:{s:I,s:I,s:I,s:I}}",
 		      "status", status, "version", ctx->cfg.version,
 		      "iommu", "enabled", iommu, "groups", (int)inv_iommu_group_count(inv),
 		      "hint", iommu ? NULL : "no IOMMU groups: enable VT-d/AMD-Vi in firmware and boot with intel_iommu=on or amd_iommu=on",
-		      "libvirt", "connected", 0, "uri", libvirt_off ? NULL : ctx->cfg.libvirt_uri,
-		      "enabled", !libvirt_off,
+		      "libvirt", "connected", libvirt_up, "uri", libvirt_off ? NULL : ctx->cfg.libvirt_uri,
+		      "enabled", !libvirt_off, "error", libvirt_error[0] ? libvirt_error : NULL,
+		      "retries", (int)domsvc_get_retries(ctx->cfg.domsvc),
 		      "db", "ok", db_ok, "path", ctx->cfg.db_path,
 		      "inventory", "devices", (json_int_t)inv_device_count(inv),
 		      "gone", (json_int_t)inv_gone_count(inv),

@@ -18,8 +18,10 @@
 #include "api/api.h"
 #include "config.h"
 #include "core/bind.h"
+#include "core/domains.h"
 #include "core/inventory.h"
 #include "core/preflight.h"
+#include "core/workq.h"
 #include "db/db.h"
 #include "log.h"
 #include "loop.h"
@@ -39,6 +41,8 @@ struct passd {
 	struct inv *inv;
 	struct bindsvc *bindsvc;
 	struct preflight *preflight;
+	struct domsvc *domsvc;
+	struct workq *workq;
 	struct api_server *api;
 	int exit_code;
 };
@@ -237,9 +241,13 @@ static void passd_teardown(struct passd *p)
 	/* In-flight group moves finish or roll back and get their answers before MHD stops. */
 	if (p->bindsvc)
 		bindsvc_drain(p->bindsvc);
+	/* Domain requests in flight (a start, a stop) get their answers too. */
+	workq_drain(p->workq);
 	if (p->api)
 		api_server_dispatch_all(p->api);
 	api_server_free(p->api);
+	workq_free(p->workq);
+	domsvc_free(p->domsvc);
 	bindsvc_free(p->bindsvc);
 	preflight_free(p->preflight);
 	inv_free(p->inv);
@@ -266,6 +274,14 @@ static int passd_setup(struct passd *p)
 	r = loop_add_signals(p->loop, signals, ELEMENTSOF(signals), on_signal, p);
 	if (r < 0)
 		return log_error_errno(r, "Cannot watch signals: %m");
+
+	/* First, so the first libvirt connection is made while the host is scanned. */
+	r = domsvc_new(p->loop, p->cfg->libvirt_uri, &p->domsvc);
+	if (r < 0)
+		return log_error_errno(r, "Cannot start the libvirt domain service: %m");
+	r = workq_new(p->loop, 4, &p->workq);
+	if (r < 0)
+		return log_error_errno(r, "Cannot start the job queue: %m");
 
 	r = sysfs_new(p->cfg->sysfs_root, &p->sysfs);
 	if (r < 0)
@@ -308,6 +324,8 @@ static int passd_setup(struct passd *p)
 		.web_dir = p->cfg->web_dir,
 		.op_timeout_ms = p->cfg->op_timeout_s * 1000,
 		.preflight = p->preflight,
+		.domsvc = p->domsvc,
+		.workq = p->workq,
 	};
 	r = bindsvc_new(p->sysfs, p->db, p->inv, &p->bindsvc);
 	if (r < 0)

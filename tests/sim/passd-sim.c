@@ -53,6 +53,7 @@ struct mdev {
 	char *native;	   /* what probing binds without an override (its static ID table) */
 	struct vnode *dir;
 	char linked[64]; /* the driver whose drivers/NAME/ADDR link exists */
+	char *reset_now; /* reset_method as written; NULL: the default, every method d->reset has */
 };
 
 struct dynid {
@@ -109,6 +110,7 @@ static void mdev_free(struct mdev *m)
 	if (m->owned)
 		simprof_dev_free(m->d);
 	free(m->native);
+	free(m->reset_now);
 	free(m);
 }
 
@@ -350,6 +352,15 @@ static int refresh_attrs(struct mdev *m)
 		v[ol] = '\n';
 		if (vnode_set_data(n, v, ol + 1) < 0)
 			return -ENOMEM;
+	}
+	if (d->reset) {
+		const char *rm = m->reset_now ? m->reset_now : d->reset;
+
+		/* reset_method_show(): nothing at all, not even a newline, when none is left */
+		r = *rm ? put_printf(m->dir, "reset_method", "%s\n", rm) :
+			  put_printf(m->dir, "reset_method", "%s", "");
+		if (r < 0)
+			return r;
 	}
 	len = simtree_uevent(d, buf, sizeof(buf));
 	if (len < 0)
@@ -937,6 +948,8 @@ static int sim_rescan(struct sim *s)
 		m->present = true;
 		free(m->d->override);
 		m->d->override = NULL;
+		free(m->reset_now); /* a new pci_dev: pci_init_reset_methods() */
+		m->reset_now = NULL;
 		r = set_driver(s, m, NULL);
 		if (r >= 0)
 			r = attach(s, m);
@@ -945,18 +958,98 @@ static int sim_rescan(struct sim *s)
 }
 
 /*
- * reset_store() (drivers/pci/pci-sysfs.c): kstrtoul, only 1, then pci_reset_function(). The
- * file only exists when a reset method does, so the model's reset succeeds.
+ * reset_store() (drivers/pci/pci-sysfs.c): kstrtoul, only 1, then pci_reset_function(), which
+ * is -ENOTTY once reset_method has been emptied (the file stays: it exists when the device had
+ * a method at enumeration). Otherwise the model's reset succeeds.
  */
 static int sim_reset(struct sim *s, struct mdev *m, const char *buf)
 {
 	unsigned long v;
 
 	(void)s;
-	(void)m;
 	if (kstrtoul(buf, ~0ul, &v) < 0 || v != 1)
 		return -EINVAL;
+	if (m->reset_now && !*m->reset_now)
+		return -ENOTTY;
 	return 0;
+}
+
+/* sysfs_streq(): equal, but for one trailing newline on either side */
+static bool sysfs_streq(const char *a, const char *b)
+{
+	while (*a && *a == *b) {
+		a++;
+		b++;
+	}
+	if (*a == *b)
+		return true;
+	return (*a == '\n' && !a[1] && !*b) || (*b == '\n' && !b[1] && !*a);
+}
+
+/* Is @name (a word) in the blank-separated list @list? */
+static bool word_in(const char *list, const char *name, size_t len)
+{
+	for (const char *p = list; *p;) {
+		size_t l = strcspn(p, " ");
+
+		if (l == len && strncmp(p, name, len) == 0)
+			return true;
+		p += l;
+		p += strspn(p, " ");
+	}
+	return false;
+}
+
+/*
+ * reset_method_store() (drivers/pci/pci-sysfs.c, 6.1): "" disables every method, "default"
+ * brings back what the device supports, else a blank-separated list, in the order to try, of
+ * methods the device supports: anything else is -EINVAL and changes nothing.
+ */
+static int sim_reset_method(struct mdev *m, const char *buf)
+{
+	_cleanup_free_ char *now = calloc(1, strlen(buf) + 1);
+	size_t len = 0;
+
+	if (!now)
+		return -ENOMEM;
+	if (sysfs_streq(buf, "")) {
+		free(m->reset_now);
+		m->reset_now = TAKE_PTR(now);
+		return refresh_attrs(m);
+	}
+	if (sysfs_streq(buf, "default")) {
+		free(m->reset_now);
+		m->reset_now = NULL;
+		return refresh_attrs(m);
+	}
+	for (const char *p = buf; *p;) {
+		size_t l = strcspn(p, " ");
+		const char *w = p;
+		size_t wl = l;
+
+		p += l;
+		if (*p)
+			p++;
+		/* strim(): blanks and newlines around the name */
+		while (wl && strchr(" \t\n", *w)) {
+			w++;
+			wl--;
+		}
+		while (wl && strchr(" \t\n", w[wl - 1]))
+			wl--;
+		if (!wl)
+			continue;
+		if (!word_in(m->d->reset, w, wl))
+			return -EINVAL; /* "Unsupported reset method" */
+		if (len)
+			now[len++] = ' ';
+		memcpy(now + len, w, wl);
+		len += wl;
+	}
+	now[len] = '\0';
+	free(m->reset_now);
+	m->reset_now = TAKE_PTR(now);
+	return refresh_attrs(m);
 }
 
 /*
@@ -1103,6 +1196,8 @@ static int dispatch(struct sim *s, const struct req *q, const char *buf, size_t 
 	case SIM_OP_REMOVE_ID:
 		return sim_new_id(s, q->driver, buf, q->op == SIM_OP_REMOVE_ID);
 	case SIM_OP_OTHER:
+		if (m && m->d->reset && streq(q->node->name, "reset_method"))
+			return sim_reset_method(m, buf);
 		if (m && streq(q->node->name, "sriov_drivers_autoprobe")) {
 			bool b;
 
@@ -1758,7 +1853,7 @@ static int sim_build(struct sim *s)
 	_cleanup_free_ char *tree = NULL;
 	const char *tmp = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : getenv("TMPDIR");
 	_cleanup_close_ int fd = -1;
-	struct vnode *proc, *simdir;
+	struct vnode *proc, *simdir, *lib;
 	int r;
 
 	if (asprintf(&s->scratch, "%s/passd-sim.XXXXXX", tmp ? tmp : "/tmp") < 0)
@@ -1779,9 +1874,10 @@ static int sim_build(struct sim *s)
 		return -ENOMEM;
 	s->sys = vnode_mkdirs(s->root, "sys");
 	proc = vnode_mkdirs(s->root, "proc");
+	lib = vnode_mkdirs(s->root, "lib");
 	s->vfio_dir = vnode_mkdirs(s->root, "dev/vfio");
 	simdir = vnode_mkdirs(s->root, "sim");
-	if (!s->sys || !proc || !s->vfio_dir || !simdir)
+	if (!s->sys || !proc || !lib || !s->vfio_dir || !simdir)
 		return -ENOMEM;
 	fd = open(tree, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
@@ -1789,12 +1885,16 @@ static int sim_build(struct sim *s)
 	{
 		_cleanup_close_ int sfd = openat(fd, "sys", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		_cleanup_close_ int pfd = openat(fd, "proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		_cleanup_close_ int lfd = openat(fd, "lib", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
-		if (sfd < 0 || pfd < 0)
+		if (sfd < 0 || pfd < 0 || lfd < 0)
 			return -errno;
 		r = vnode_import(s->sys, sfd);
 		if (r >= 0)
 			r = vnode_import(proc, pfd);
+		/* lib/modules/RELEASE: what modprobe could load (read-only facts) */
+		if (r >= 0)
+			r = vnode_import(lib, lfd);
 		if (r < 0)
 			return r;
 	}
@@ -1811,7 +1911,7 @@ static int sim_build(struct sim *s)
 	if (!s->pci_devices || !s->drivers || !s->groups || !s->drivers_probe || !s->bus_rescan ||
 	    !s->faults_node || !s->stats_node)
 		return -EIO;
-	{
+	if (s->h->vfio == SIM_VFIO_LOADED || s->h->vfio == SIM_VFIO_BUILTIN) {
 		/* /dev/vfio/vfio: the container device, there while vfio is loaded (misc 10:196) */
 		struct vnode *c = vnode_new("vfio", VNODE_CHR, 0666);
 

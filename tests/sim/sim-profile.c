@@ -29,7 +29,8 @@ struct parser {
 	const char *file;
 	int line;
 	size_t n_devs_alloc; /* explicit functions parsed so far live in h->devs */
-	bool host_keys_seen[16];
+	bool host_keys_seen[32];
+	int host_line; /* the last host line, for checks across keys */
 	int swap_line, route_line;
 };
 
@@ -245,6 +246,12 @@ enum host_key {
 	HK_IOMMU_TYPE,
 	HK_VIRT,
 	HK_NVME_MULTIPATH,
+	HK_FIRMWARE_TABLE,
+	HK_INTREMAP,
+	HK_UNSAFE_INTERRUPTS,
+	HK_VFIO,
+	HK_HYPERVISOR,
+	HK_KERNEL,
 	_HK_MAX,
 };
 
@@ -258,6 +265,12 @@ static const char *const host_keys[_HK_MAX] = {
 	[HK_IOMMU_TYPE] = "iommu_type",
 	[HK_VIRT] = "virt",
 	[HK_NVME_MULTIPATH] = "nvme_multipath",
+	[HK_FIRMWARE_TABLE] = "firmware_table",
+	[HK_INTREMAP] = "intremap",
+	[HK_UNSAFE_INTERRUPTS] = "unsafe_interrupts",
+	[HK_VFIO] = "vfio",
+	[HK_HYPERVISOR] = "hypervisor",
+	[HK_KERNEL] = "kernel",
 };
 /* clang-format on */
 
@@ -337,6 +350,42 @@ static int do_host(struct parser *p, char **tok, size_t n)
 	if (v[HK_NVME_MULTIPATH] && parse_onoff(v[HK_NVME_MULTIPATH], &h->nvme_multipath) < 0)
 		return perr(p, p->line, "nvme_multipath must be 'on' or 'off', not '%s'",
 			    v[HK_NVME_MULTIPATH]);
+	if (v[HK_FIRMWARE_TABLE] && parse_onoff(v[HK_FIRMWARE_TABLE], &h->firmware_table) < 0)
+		return perr(p, p->line, "firmware_table must be 'on' or 'off', not '%s'",
+			    v[HK_FIRMWARE_TABLE]);
+	if (v[HK_INTREMAP] && parse_onoff(v[HK_INTREMAP], &h->intremap) < 0)
+		return perr(p, p->line, "intremap must be 'on' or 'off', not '%s'", v[HK_INTREMAP]);
+	if (v[HK_UNSAFE_INTERRUPTS] &&
+	    parse_onoff(v[HK_UNSAFE_INTERRUPTS], &h->unsafe_interrupts) < 0)
+		return perr(p, p->line, "unsafe_interrupts must be 'on' or 'off', not '%s'",
+			    v[HK_UNSAFE_INTERRUPTS]);
+	if (v[HK_HYPERVISOR] && parse_onoff(v[HK_HYPERVISOR], &h->hypervisor) < 0)
+		return perr(p, p->line, "hypervisor must be 'on' or 'off', not '%s'",
+			    v[HK_HYPERVISOR]);
+	if (v[HK_VFIO]) {
+		if (streq(v[HK_VFIO], "loaded"))
+			h->vfio = SIM_VFIO_LOADED;
+		else if (streq(v[HK_VFIO], "builtin"))
+			h->vfio = SIM_VFIO_BUILTIN;
+		else if (streq(v[HK_VFIO], "absent"))
+			h->vfio = SIM_VFIO_ABSENT;
+		else if (streq(v[HK_VFIO], "missing"))
+			h->vfio = SIM_VFIO_MISSING;
+		else
+			return perr(p, p->line,
+				    "vfio must be 'loaded', 'builtin', 'absent' or 'missing', not '%s'",
+				    v[HK_VFIO]);
+	}
+	if (v[HK_KERNEL]) {
+		if (!valid_name(v[HK_KERNEL], 64, "-_.+") || streq(v[HK_KERNEL], ".") ||
+		    streq(v[HK_KERNEL], ".."))
+			return perr(p, p->line, "bad kernel release '%s'", v[HK_KERNEL]);
+		free(h->kernel);
+		h->kernel = strdup(v[HK_KERNEL]);
+		if (!h->kernel)
+			return -ENOMEM;
+	}
+	p->host_line = p->line;
 	return 0;
 }
 
@@ -1322,6 +1371,23 @@ static int finish(struct parser *p)
 		return perr(p, 0, "no root complex: add a line 'root 0000:00'");
 	if (h->n_devs == 0)
 		return perr(p, 0, "no PCI functions: add 'dev' lines");
+	/* Without the ACPI table the kernel finds no IOMMU (dmar_table_init(), amd_iommu_detect()) */
+	if (h->iommu && !h->firmware_table)
+		return perr(p, p->host_line,
+			    "firmware_table=off needs iommu=off: without a DMAR/IVRS table no IOMMU comes up");
+	if (h->unsafe_interrupts && h->vfio != SIM_VFIO_LOADED && h->vfio != SIM_VFIO_BUILTIN)
+		return perr(p, p->host_line,
+			    "unsafe_interrupts=on is a vfio_iommu_type1 parameter: it needs vfio=loaded or builtin");
+	if (h->vfio != SIM_VFIO_LOADED && h->vfio != SIM_VFIO_BUILTIN)
+		for (size_t i = 0; i < h->n_devs; i++) {
+			const struct sim_dev *d = h->devs[i];
+			if ((d->driver && streq(d->driver, "vfio-pci")) ||
+			    (d->override && streq(d->override, "vfio-pci")) ||
+			    (d->vf_driver && streq(d->vf_driver, "vfio-pci")))
+				return perr(p, d->line,
+					    "%s uses vfio-pci, but the host has vfio=absent/missing",
+					    d->name);
+		}
 
 	/* duplicates among the explicit functions */
 	qsort(h->devs, h->n_devs, sizeof(*h->devs), devp_cmp);
@@ -1525,7 +1591,9 @@ static int finish(struct parser *p)
 		return r;
 
 	/* drivers, boot VGA, irq, interfaces */
-	r = add_driver(h, "vfio-pci");
+	/* vfio-pci exists only while its module is loaded or built in */
+	r = h->vfio == SIM_VFIO_LOADED || h->vfio == SIM_VFIO_BUILTIN ? add_driver(h, "vfio-pci") :
+									  0;
 	if (r >= 0)
 		r = add_driver(h, "pcieport");
 	if (r < 0)
@@ -1601,6 +1669,8 @@ static int set_defaults(struct sim_host *h)
 		if (!h->cpu_model)
 			return -ENOMEM;
 	}
+	if (!h->kernel && !(h->kernel = strdup("6.1.0-13-amd64")))
+		return -ENOMEM;
 	if (!h->cmdline) {
 		char buf[512];
 		const char *root = "/dev/sda1";
@@ -1643,6 +1713,7 @@ void simprof_free(struct sim_host *h)
 	free(h->iommu_type);
 	free(h->cmdline);
 	free(h->cpu_model);
+	free(h->kernel);
 	free(h->swap);
 	free(h->route_if);
 	free(h);
@@ -1662,6 +1733,9 @@ int simprof_load(const char *path, FILE *errf, struct sim_host **ret)
 	h->cpus = 8;
 	h->iommu = true;
 	h->virt = true;
+	h->firmware_table = true;
+	h->intremap = true;
+	h->vfio = SIM_VFIO_LOADED;
 	h->file = strdup(path);
 	if (!h->file)
 		return -ENOMEM;

@@ -24,6 +24,14 @@ enum sim_cpu_vendor {
 	SIM_CPU_VENDOR_AMD,
 };
 
+/* Where vfio, vfio_pci and vfio_iommu_type1 stand (host vfio=). */
+enum sim_vfio {
+	SIM_VFIO_LOADED,  /* loaded modules: /proc/modules, module/NAME/initstate, /dev/vfio/vfio */
+	SIM_VFIO_BUILTIN, /* built in: module/NAME/parameters only, modules.builtin lists them */
+	SIM_VFIO_ABSENT,  /* not loaded, but modules.dep lists them (modprobe would work) */
+	SIM_VFIO_MISSING, /* not loaded, and this kernel has no such modules */
+};
+
 /* What kind of bridge a function is (PCIe r6.0 7.5.3.2, Device/Port Type). */
 enum sim_port {
 	SIM_PORT_NONE,	     /* not a bridge */
@@ -130,6 +138,12 @@ struct sim_host {
 	bool nvme_multipath; /* block devices under devices/virtual/nvme-subsystem */
 	char *cmdline;
 	char *cpu_model;
+	char *kernel;		/* the release: /proc/version, lib/modules/RELEASE */
+	bool firmware_table;	/* the ACPI DMAR (Intel) or IVRS (AMD) table */
+	bool intremap;		/* interrupt remapping: the IR bit of each DMAR unit's ecap */
+	bool unsafe_interrupts; /* vfio_iommu_type1 allow_unsafe_interrupts=Y */
+	bool hypervisor;	/* the "hypervisor" CPU flag: the host is itself a VM */
+	enum sim_vfio vfio;
 
 	struct sim_root *roots;
 	size_t n_roots;

@@ -866,6 +866,7 @@ static int write_skeleton(struct writer *w)
 		"devices/system/node",
 		"devices/virtual/iommu",
 		"devices/virtual/net",
+		"firmware/acpi/tables",
 	};
 	_cleanup_close_ int bfd = -1;
 	int r;
@@ -938,6 +939,109 @@ static int write_system(struct writer *w)
 	return write_netdev(w, "devices/virtual", "lo", 1, "00:00:00:00:00:00", true);
 }
 
+/*
+ * The unit's registers as its driver shows them: intel-iommu/{version,address,cap,ecap} ("%llx",
+ * drivers/iommu/intel/iommu.c), amd-iommu/{cap,features} (drivers/iommu/amd/init.c). A Skylake
+ * server's VT-d unit reads ecap f050da; without interrupt remapping its IR bit (3) is clear.
+ */
+static int write_iommu_regs(struct writer *w, int ifd, const struct sim_root *rt)
+{
+	const struct sim_host *h = w->h;
+	_cleanup_close_ int fd = -1;
+	int r;
+
+	if (h->cpu_vendor == SIM_CPU_VENDOR_AMD) {
+		fd = opendir_at(w, ifd, "amd-iommu", true);
+		if (fd < 0)
+			return fd;
+		r = wprintf(w, fd, "cap", MODE_RO, "190b0f\n");
+		if (r >= 0)
+			r = wprintf(w, fd, "features", MODE_RO, "25bf732fa2295afe:0\n");
+		return r;
+	}
+	fd = opendir_at(w, ifd, "intel-iommu", true);
+	if (fd < 0)
+		return fd;
+	r = wprintf(w, fd, "version", MODE_RO, "1:0\n");
+	if (r >= 0)
+		r = wprintf(w, fd, "address", MODE_RO, "%x\n", 0xfbffc000u - 0x1000u * (unsigned)rt->index);
+	if (r >= 0)
+		r = wprintf(w, fd, "cap", MODE_RO, "8d2078c106f0466\n");
+	if (r >= 0)
+		r = wprintf(w, fd, "ecap", MODE_RO, "%x\n", h->intremap ? 0xf050dau : 0xf050d2u);
+	return r;
+}
+
+/*
+ * firmware/acpi/tables (drivers/acpi/sysfs.c): one root-only file per table. DMAR (Intel) or
+ * IVRS (AMD) is there when the firmware setup has VT-d / AMD-Vi enabled.
+ */
+static int write_firmware(struct writer *w)
+{
+	const struct sim_host *h = w->h;
+	static const char *const always[] = { "APIC", "DSDT", "FACP", "FACS", "HPET", "MCFG" };
+	_cleanup_close_ int fd = opendir_at(w, w->sys_fd, "firmware/acpi/tables", false);
+	int r = 0;
+
+	if (fd < 0)
+		return fd;
+	for (size_t i = 0; i < ELEMENTSOF(always) && r >= 0; i++)
+		r = wfile(w, fd, always[i], 0400, always[i], 4);
+	if (r >= 0 && h->firmware_table) {
+		const char *t = h->cpu_vendor == SIM_CPU_VENDOR_AMD ? "IVRS" : "DMAR";
+		r = wfile(w, fd, t, 0400, t, 4);
+	}
+	return r;
+}
+
+/*
+ * vfio's modules (host vfio=): module/NAME/parameters as kernel/params.c makes them, for loaded
+ * and built-in modules alike; initstate and refcnt only for loaded ones.
+ */
+static int write_vfio_modules(struct writer *w)
+{
+	static const struct {
+		const char *module, *params[6];
+	} mods[] = {
+		{ "vfio", { "enable_unsafe_noiommu_mode" } },
+		{ "vfio_iommu_type1", { "allow_unsafe_interrupts", "disable_hugepages" } },
+		{ "vfio_pci", { "disable_idle_d3", "disable_vga", "enable_sriov", "nointxmask" } },
+		{ "vfio_pci_core", { "disable_idle_d3", "disable_vga", "nointxmask" } },
+	};
+	const struct sim_host *h = w->h;
+	int r;
+
+	if (h->vfio != SIM_VFIO_LOADED && h->vfio != SIM_VFIO_BUILTIN)
+		return 0;
+	for (size_t i = 0; i < ELEMENTSOF(mods); i++) {
+		_cleanup_close_ int mfd = -1, pfd = -1;
+		char path[64];
+
+		snprintf(path, sizeof(path), "module/%s", mods[i].module);
+		mfd = opendir_at(w, w->sys_fd, path, true);
+		if (mfd < 0)
+			return mfd;
+		pfd = opendir_at(w, mfd, "parameters", true);
+		if (pfd < 0)
+			return pfd;
+		for (size_t k = 0; k < ELEMENTSOF(mods[i].params) && mods[i].params[k]; k++) {
+			bool y = h->unsafe_interrupts &&
+				 streq(mods[i].params[k], "allow_unsafe_interrupts");
+			r = wprintf(w, pfd, mods[i].params[k], MODE_RW, "%s\n", y ? "Y" : "N");
+			if (r < 0)
+				return r;
+		}
+		if (h->vfio == SIM_VFIO_LOADED) {
+			r = wprintf(w, mfd, "initstate", MODE_RO, "live\n");
+			if (r >= 0)
+				r = wprintf(w, mfd, "refcnt", MODE_RO, "%d\n", i == 0 ? 2 : 0);
+			if (r < 0)
+				return r;
+		}
+	}
+	return 0;
+}
+
 static int write_roots(struct writer *w)
 {
 	const struct sim_host *h = w->h;
@@ -967,6 +1071,8 @@ static int write_roots(struct writer *w)
 			r = mkdirs(w, ifd, "devices");
 			if (r >= 0)
 				r = wempty(w, ifd, "uevent", MODE_RW);
+			if (r >= 0)
+				r = write_iommu_regs(w, ifd, rt);
 			if (r >= 0)
 				r = wlink(w, "class/iommu", unit, path);
 			if (r < 0)
@@ -1053,7 +1159,8 @@ static int write_drivers(struct writer *w)
 
 			if (mfd < 0)
 				return mfd;
-			if (faccessat(mfd, "initstate", F_OK, 0) < 0) {
+			if (faccessat(mfd, "initstate", F_OK, 0) < 0 &&
+			    !(h->vfio == SIM_VFIO_BUILTIN && streq(mod, "vfio_pci"))) {
 				r = wprintf(w, mfd, "initstate", MODE_RO, "live\n");
 				if (r < 0)
 					return r;
@@ -1104,8 +1211,9 @@ static int write_cpuinfo(struct writer *w, int pfd)
 	unsigned per_node = h->cpus / h->nodes;
 	int r;
 
-	if ((size_t)snprintf(flags, sizeof(flags), "%s%s%s%s%s", fl[0], h->virt ? fl[1] : "", fl[2],
-			     h->virt ? fl[3] : "", fl[4]) >= sizeof(flags))
+	if ((size_t)snprintf(flags, sizeof(flags), "%s%s%s%s%s%s", fl[0], h->virt ? fl[1] : "",
+			     fl[2], h->hypervisor ? " hypervisor" : "", h->virt ? fl[3] : "",
+			     fl[4]) >= sizeof(flags))
 		return fail(w, -ENAMETOOLONG, "cpu flags");
 	f = open_memstream(&buf, &len);
 	if (!f)
@@ -1281,6 +1389,125 @@ static int write_swaps(struct writer *w, int pfd)
 	return wfile(w, pfd, "swaps", MODE_RO, buf, (size_t)n);
 }
 
+/* The loaded modules, newest first as the kernel lists them: vfio's, then the drivers'. */
+static int loaded_modules(const struct sim_host *h, char ***ret, size_t *ret_n)
+{
+	static const char *const vfio[] = { "vfio_pci", "vfio_pci_core", "vfio_iommu_type1",
+					    "vfio" };
+	char **v = calloc(h->n_drivers + ELEMENTSOF(vfio) + 1, sizeof(*v));
+	size_t n = 0;
+
+	if (!v)
+		return -ENOMEM;
+	if (h->vfio == SIM_VFIO_LOADED)
+		for (size_t i = 0; i < ELEMENTSOF(vfio); i++)
+			if (!(v[n++] = strdup(vfio[i])))
+				goto oom;
+	for (size_t i = 0; i < h->n_drivers; i++) {
+		char buf[64];
+		const char *mod = module_of(h->drivers[i], buf, sizeof(buf));
+		bool dup = false;
+
+		if (!mod || (h->vfio == SIM_VFIO_BUILTIN && streq(mod, "vfio_pci")))
+			continue;
+		for (size_t k = 0; k < n; k++)
+			dup = dup || streq(v[k], mod);
+		if (!dup && !(v[n++] = strdup(mod)))
+			goto oom;
+	}
+	*ret = v;
+	*ret_n = n;
+	return 0;
+oom:
+	for (size_t k = 0; k < n; k++)
+		free(v[k]);
+	free(v);
+	return -ENOMEM;
+}
+
+static void free_strv(char **v, size_t n)
+{
+	for (size_t k = 0; k < n; k++)
+		free(v[k]);
+	free(v);
+}
+
+/* kernel/module/procfs.c m_show(): "NAME SIZE REFS DEPS STATE ADDR"; addresses hidden (0). */
+static int write_modules(struct writer *w, int pfd)
+{
+	_cleanup_free_ char *buf = NULL;
+	size_t len = 0, n = 0;
+	char **mods = NULL;
+	FILE *f;
+	int r = loaded_modules(w->h, &mods, &n);
+
+	if (r < 0)
+		return fail(w, r, "modules");
+	f = open_memstream(&buf, &len);
+	if (!f) {
+		free_strv(mods, n);
+		return fail(w, -errno, "open_memstream");
+	}
+	for (size_t i = 0; i < n; i++)
+		fprintf(f, "%s %u 0 - Live 0x0000000000000000\n", mods[i],
+			16384u + 4096u * (unsigned)(strlen(mods[i]) % 7));
+	free_strv(mods, n);
+	if (fclose(f) != 0)
+		return fail(w, -ENOMEM, "modules");
+	return wfile(w, pfd, "modules", MODE_RO, buf, len);
+}
+
+/*
+ * lib/modules/RELEASE/modules.dep and modules.builtin (depmod(8)): the drivers' modules and,
+ * unless vfio=missing, vfio's (in modules.builtin when vfio=builtin).
+ */
+static int write_lib_modules(struct writer *w)
+{
+	static const char *const vfio_dep =
+		"kernel/drivers/vfio/pci/vfio-pci.ko.xz: kernel/drivers/vfio/pci/vfio-pci-core.ko.xz kernel/drivers/vfio/vfio.ko.xz kernel/virt/lib/irqbypass.ko.xz\n"
+		"kernel/drivers/vfio/pci/vfio-pci-core.ko.xz: kernel/drivers/vfio/vfio.ko.xz kernel/virt/lib/irqbypass.ko.xz\n"
+		"kernel/drivers/vfio/vfio_iommu_type1.ko.xz:\n"
+		"kernel/drivers/vfio/vfio.ko.xz:\n"
+		"kernel/virt/lib/irqbypass.ko.xz:\n";
+	static const char *const vfio_builtin = "kernel/drivers/vfio/vfio.ko\n"
+						"kernel/drivers/vfio/vfio_iommu_type1.ko\n"
+						"kernel/drivers/vfio/pci/vfio-pci-core.ko\n"
+						"kernel/drivers/vfio/pci/vfio-pci.ko\n";
+	const struct sim_host *h = w->h;
+	_cleanup_free_ char *dep = NULL;
+	_cleanup_close_ int fd = -1;
+	size_t len = 0, n = 0;
+	char **mods = NULL, path[128];
+	FILE *f;
+	int r;
+
+	snprintf(path, sizeof(path), "lib/modules/%s", h->kernel);
+	fd = opendir_at(w, w->out_fd, path, true);
+	if (fd < 0)
+		return fd;
+	r = loaded_modules(h, &mods, &n);
+	if (r < 0)
+		return fail(w, r, "modules.dep");
+	f = open_memstream(&dep, &len);
+	if (!f) {
+		free_strv(mods, n);
+		return fail(w, -errno, "open_memstream");
+	}
+	if (h->vfio == SIM_VFIO_LOADED || h->vfio == SIM_VFIO_ABSENT)
+		fputs(vfio_dep, f);
+	for (size_t i = 0; i < n; i++)
+		if (strncmp(mods[i], "vfio", 4) != 0)
+			fprintf(f, "kernel/drivers/misc/%s.ko.xz:\n", mods[i]);
+	free_strv(mods, n);
+	if (fclose(f) != 0)
+		return fail(w, -ENOMEM, "modules.dep");
+	r = wfile(w, fd, "modules.dep", MODE_RW, dep, len);
+	if (r >= 0)
+		r = wprintf(w, fd, "modules.builtin", MODE_RW, "kernel/drivers/pci/pcie/portdrv.ko\n%s",
+			    h->vfio == SIM_VFIO_BUILTIN ? vfio_builtin : "");
+	return r;
+}
+
 static int write_proc(struct writer *w)
 {
 	const struct sim_host *h = w->h;
@@ -1305,6 +1532,12 @@ static int write_proc(struct writer *w)
 		r = write_route(w, nfd);
 	if (r >= 0)
 		r = write_swaps(w, pfd);
+	if (r >= 0)
+		r = write_modules(w, pfd);
+	if (r >= 0)
+		r = wprintf(w, pfd, "version", MODE_RO,
+			    "Linux version %s (debian-kernel@lists.debian.org) (gcc-12 (Debian 12.2.0-14) 12.2.0, GNU ld (GNU Binutils for Debian) 2.40) #1 SMP PREEMPT_DYNAMIC Debian 6.1.55-1 (2023-09-29)\n",
+			    h->kernel);
 	return r;
 }
 
@@ -1350,6 +1583,64 @@ int simtree_write_truth(const struct sim_host *h, FILE *f)
 	}
 	if (n)
 		fputc('\n', f);
+	return ferror(f) ? -EIO : 0;
+}
+
+/* ---- preflight truth ----------------------------------------------------------------------- */
+
+/* Does the command line hold KEY=VALUE with @opt among VALUE's comma-separated options (the last
+ * KEY= wins, as in the kernel)? -1 when KEY= is absent. */
+static int cmdline_opt(const char *cmdline, const char *key, const char *opt)
+{
+	size_t kl = strlen(key), ol = strlen(opt);
+	int found = -1;
+
+	for (const char *s = cmdline; *s;) {
+		const char *e = s + strcspn(s, " \t\n");
+
+		if ((size_t)(e - s) > kl && strncmp(s, key, kl) == 0 && s[kl] == '=') {
+			found = 0;
+			for (const char *o = s + kl + 1; o < e;) {
+				const char *c = memchr(o, ',', (size_t)(e - o));
+				const char *oe = c ? c : e;
+				if ((size_t)(oe - o) == ol && strncmp(o, opt, ol) == 0)
+					found = 1;
+				o = c ? c + 1 : e;
+			}
+		}
+		s = e + strspn(e, " \t\n");
+	}
+	return found;
+}
+
+int simtree_write_preflight(const struct sim_host *h, FILE *f)
+{
+	bool amd = h->cpu_vendor == SIM_CPU_VENDOR_AMD;
+	bool off = cmdline_opt(h->cmdline, "iommu", "off") == 1 ||
+		   (amd ? cmdline_opt(h->cmdline, "amd_iommu", "off") == 1 :
+			  cmdline_opt(h->cmdline, "intel_iommu", "off") == 1);
+	bool intel_on = cmdline_opt(h->cmdline, "intel_iommu", "on") == 1;
+	bool intremap_off = cmdline_opt(h->cmdline, "intremap", "off") == 1 ||
+			    strstr(h->cmdline, "nointremap");
+	bool unsafe = h->unsafe_interrupts ||
+		      cmdline_opt(h->cmdline, "vfio_iommu_type1.allow_unsafe_interrupts", "1") == 1;
+	bool vfio = h->vfio == SIM_VFIO_LOADED || h->vfio == SIM_VFIO_BUILTIN;
+	const char *st[8][2] = {
+		{ "cpu_virt", h->virt ? "ok" : h->hypervisor ? "warn" : "fail" },
+		{ "firmware_dmar", h->firmware_table ? "ok" : "fail" },
+		{ "iommu_active", h->iommu ? "ok" : "fail" },
+		{ "kernel_cmdline", off || (!amd && !intel_on && !h->iommu) ? "fail" : "ok" },
+		{ "interrupt_remapping", !h->iommu		    ? "fail" :
+					 h->intremap && !intremap_off ? "ok" :
+					 unsafe			    ? "warn" :
+									"fail" },
+		{ "vfio_modules", vfio ? "ok" : h->vfio == SIM_VFIO_ABSENT ? "warn" : "fail" },
+		{ "vfio_dev", vfio ? "ok" : "fail" },
+		{ "acs_override", cmdline_opt(h->cmdline, "pcie_acs_override", "") >= 0 ? "warn" : "ok" },
+	};
+
+	for (size_t i = 0; i < ELEMENTSOF(st); i++)
+		fprintf(f, "preflight %s %s\n", st[i][0], st[i][1]);
 	return ferror(f) ? -EIO : 0;
 }
 
@@ -1435,6 +1726,10 @@ static int write_all(struct writer *w)
 	if (r >= 0)
 		r = write_groups(w);
 	if (r >= 0)
+		r = write_firmware(w);
+	if (r >= 0)
+		r = write_vfio_modules(w);
+	if (r >= 0)
 		r = write_drivers(w);
 	if (r < 0)
 		return r;
@@ -1460,8 +1755,31 @@ static int write_all(struct writer *w)
 	r = write_proc(w);
 	if (r >= 0)
 		r = mkdirs(w, w->out_fd, "dev/vfio");
+	/* the container node, while vfio is loaded; a plain file here (mknod needs root) */
+	if (r >= 0 && (h->vfio == SIM_VFIO_LOADED || h->vfio == SIM_VFIO_BUILTIN)) {
+		_cleanup_close_ int dfd = opendir_at(w, w->out_fd, "dev/vfio", false);
+		r = dfd < 0 ? dfd : wempty(w, dfd, "vfio", 0666);
+	}
+	if (r >= 0)
+		r = write_lib_modules(w);
 	if (r < 0)
 		return r;
+	{
+		_cleanup_close_ int fd = openat(w->out_fd, "preflight.truth",
+						O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, MODE_RW);
+		FILE *f;
+
+		if (fd < 0)
+			return fail(w, -errno, "create preflight.truth");
+		f = fdopen(TAKE_FD(fd), "w");
+		if (!f)
+			return fail(w, -errno, "fdopen preflight.truth");
+		r = simtree_write_preflight(h, f);
+		if (fclose(f) != 0 && r >= 0)
+			r = -errno;
+		if (r < 0)
+			return fail(w, r, "write preflight.truth");
+	}
 	{
 		_cleanup_close_ int fd = openat(w->out_fd, "truth",
 						O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, MODE_RW);

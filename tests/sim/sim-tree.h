@@ -1,9 +1,10 @@
 /*
  * sim-tree.h - write a host profile out as a tree with the kernel's sysfs and procfs layout.
  *
- * OUTDIR/sys (the sysfs tree), OUTDIR/proc (cmdline, cpuinfo, self/mountinfo, net/route, swaps),
- * OUTDIR/dev/vfio/ (empty) and OUTDIR/truth (the ground truth, from the profile, never from the
- * tree). Files are created with open()/write() relative to directory fds, no process is forked.
+ * OUTDIR/sys (the sysfs tree), OUTDIR/proc (cmdline, cpuinfo, self/mountinfo, net/route, swaps,
+ * modules, version), OUTDIR/dev/vfio/ (vfio while loaded), OUTDIR/lib/modules/RELEASE
+ * (modules.dep, modules.builtin), OUTDIR/truth (the ground truth, from the profile, never from the
+ * tree) and OUTDIR/preflight.truth (the expected host preflight). Files are created with open()/write() relative to directory fds, no process is forked.
  */
 #pragma once
 
@@ -20,6 +21,13 @@ int simtree_write(const struct sim_host *h, const char *outdir, FILE *errf);
 
 /* Write the ground truth of @h to @f in the format of tests/fixtures/real/truth.sh. */
 int simtree_write_truth(const struct sim_host *h, FILE *f);
+
+/*
+ * Write the expected host preflight of @h to @f, one "preflight ID STATUS" line per check of
+ * GET /v1/host (docs/preflight.md), from the profile's host facts (not from the tree). The
+ * statuses assume passd reads the tree's proc/, dev/ and lib/modules (--modules-dir).
+ */
+int simtree_write_preflight(const struct sim_host *h, FILE *f);
 
 /*
  * Write only the functions @devs (endpoints such as VFs: nothing below them) and the links that

@@ -27,6 +27,7 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: passd-simgen [-q] PROFILE OUTDIR\n"
 		"       passd-simgen --truth PROFILE   (print the ground truth only)\n"
+		"       passd-simgen --preflight PROFILE   (print the expected host preflight only)\n"
 		"PROFILE is a file, or the NAME of %s/NAME.profile.\n",
 		SIM_PROFILEDIR);
 }
@@ -49,7 +50,7 @@ int main(int argc, char **argv)
 {
 	_cleanup_(simprof_freep) struct sim_host *h = NULL;
 	_cleanup_free_ char *profile = NULL;
-	bool quiet = false, truth_only = false;
+	bool quiet = false, truth_only = false, preflight_only = false;
 	struct timespec t0, t1;
 	int i = 1, r;
 
@@ -58,6 +59,8 @@ int main(int argc, char **argv)
 			quiet = true;
 		} else if (streq(argv[i], "--truth")) {
 			truth_only = true;
+		} else if (streq(argv[i], "--preflight")) {
+			preflight_only = true;
 		} else if (streq(argv[i], "-h") || streq(argv[i], "--help")) {
 			usage(stdout);
 			return 0;
@@ -67,7 +70,7 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (argc - i != (truth_only ? 1 : 2)) {
+	if ((truth_only && preflight_only) || argc - i != (truth_only || preflight_only ? 1 : 2)) {
 		usage(stderr);
 		return 2;
 	}
@@ -81,8 +84,8 @@ int main(int argc, char **argv)
 	r = simprof_load(profile, stderr, &h);
 	if (r < 0)
 		return 1;
-	if (truth_only) {
-		r = simtree_write_truth(h, stdout);
+	if (truth_only || preflight_only) {
+		r = truth_only ? simtree_write_truth(h, stdout) : simtree_write_preflight(h, stdout);
 		return r < 0 || fflush(stdout) != 0 ? 1 : 0;
 	}
 	r = simtree_write(h, argv[i + 1], stderr);

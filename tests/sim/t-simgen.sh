@@ -155,7 +155,9 @@ check_formats() {
 	find "$s/bus/pci/drivers" -mindepth 2 \( -name bind -o -name unbind -o -name new_id \
 		-o -name remove_id \) ! -perm 0200 >"$T/bad"
 	[ ! -s "$T/bad" ] || { head -3 "$T/bad" >&2; return 1; }
-	[ -d "$s/bus/pci/drivers/vfio-pci" ] && [ -d "$s/bus/pci/drivers/pcieport" ] &&
+	# vfio-pci exists unless the profile says vfio is not loaded (host vfio=absent|missing)
+	{ grep -Eq '^host .*vfio=(absent|missing)' "$PROFILES/$p.profile" ||
+		[ -d "$s/bus/pci/drivers/vfio-pci" ]; } && [ -d "$s/bus/pci/drivers/pcieport" ] &&
 		[ -f "$s/bus/pci/drivers_probe" ] && [ -d "$1/dev/vfio" ] ||
 		{ echo "vfio-pci, pcieport, drivers_probe or dev/vfio missing" >&2; return 1; }
 	# the vendor and device IDs are in config at offset 0 (VFs read 0xffff there)
@@ -310,6 +312,58 @@ no_iommu() {
 }
 check "no-iommu: no groups, no iommu_group links, no intel_iommu=on" no_iommu
 
+# the host preflight's facts (docs/preflight.md), read here with plain shell
+pf_common() { # DIR: eight statuses, equal to --preflight; the ACPI tables are root-only
+	[ "$(wc -l <"$1/preflight.truth")" -eq 8 ] &&
+	"$SIMGEN" --preflight "$PROFILES/${1##*/}.profile" | cmp - "$1/preflight.truth" &&
+	[ "$(stat -c %a "$1/sys/firmware/acpi/tables/APIC")" = 400 ]
+}
+pf_desktop() {
+	pd=$T/desktop && pf_common "$pd" &&
+	[ "$(stat -c %a "$pd/sys/firmware/acpi/tables/DMAR")" = 400 ] &&
+	ecap=$(cat "$pd/sys/class/iommu/dmar0/intel-iommu/ecap") && [ $((0x$ecap & 8)) -eq 8 ] &&
+	[ "$(readlink "$pd/sys/class/iommu/dmar0")" = ../../devices/virtual/iommu/dmar0 ] &&
+	grep -q '^vfio_pci [0-9]* 0 - Live ' "$pd/proc/modules" &&
+	grep -qx live "$pd/sys/module/vfio_pci/initstate" &&
+	grep -qx N "$pd/sys/module/vfio_iommu_type1/parameters/allow_unsafe_interrupts" &&
+	[ -e "$pd/dev/vfio/vfio" ] &&
+	grep -q '^Linux version 6.1.0-13-amd64 ' "$pd/proc/version" &&
+	grep -q '^kernel/drivers/vfio/pci/vfio-pci.ko.xz:' "$pd/lib/modules/6.1.0-13-amd64/modules.dep" &&
+	! grep -q ' fail$\| warn$' "$pd/preflight.truth"
+}
+pf_bios() {
+	pd=$T/bios-vtd-off && pf_common "$pd" &&
+	[ ! -e "$pd/sys/firmware/acpi/tables/DMAR" ] && [ -z "$(ls "$pd/sys/class/iommu")" ] &&
+	grep -qx 'preflight firmware_dmar fail' "$pd/preflight.truth"
+}
+pf_intremap() {
+	pd=$T/no-intremap && pf_common "$pd" &&
+	ecap=$(cat "$pd/sys/class/iommu/dmar0/intel-iommu/ecap") && [ $((0x$ecap & 8)) -eq 0 ] &&
+	grep -qx Y "$pd/sys/module/vfio_iommu_type1/parameters/allow_unsafe_interrupts" &&
+	grep -qx 'preflight interrupt_remapping warn' "$pd/preflight.truth" &&
+	grep -qx 'preflight acs_override warn' "$pd/preflight.truth"
+}
+pf_amd() {
+	pd=$T/amd-ok && pf_common "$pd" &&
+	[ -e "$pd/sys/firmware/acpi/tables/IVRS" ] && [ ! -e "$pd/sys/firmware/acpi/tables/DMAR" ] &&
+	[ -d "$pd/sys/class/iommu/ivhd0/amd-iommu" ] && grep -q ' svm ' "$pd/proc/cpuinfo" &&
+	! grep -q '^vfio' "$pd/proc/modules" && [ -d "$pd/sys/module/vfio_pci/parameters" ] &&
+	[ ! -e "$pd/sys/module/vfio_pci/initstate" ] && [ -d "$pd/sys/bus/pci/drivers/vfio-pci" ] &&
+	grep -qx 'kernel/drivers/vfio/pci/vfio-pci.ko' "$pd/lib/modules/6.5.0-35-generic/modules.builtin"
+}
+pf_novfio() {
+	pd=$T/no-vfio && pf_common "$pd" &&
+	[ ! -e "$pd/sys/bus/pci/drivers/vfio-pci" ] && [ ! -e "$pd/sys/module/vfio" ] &&
+	[ ! -e "$pd/dev/vfio/vfio" ] && ! grep -q vfio "$pd/proc/modules" &&
+	! grep -q vfio "$pd/lib/modules/6.1.0-custom/modules.dep" &&
+	! grep -q ' vmx ' "$pd/proc/cpuinfo" && grep -q ' vmx\| vme ' "$T/desktop/proc/cpuinfo"
+}
+check "preflight: desktop has DMAR, a VT-d unit with IR, vfio loaded, /dev/vfio/vfio" pf_desktop
+check "preflight: bios-vtd-off has no DMAR table and no IOMMU unit" pf_bios
+check "preflight: no-intremap clears ecap's IR bit and allows unsafe interrupts" pf_intremap
+check "preflight: amd-ok has IVRS, ivhd0, svm and vfio built in" pf_amd
+check "preflight: no-vfio has no vfio anywhere and no vmx" pf_novfio
+
 multipath() {
 	printf '%s\n' 'host nvme_multipath=on' 'root 0000:00' \
 		'dev 0000:00:00.0 id=8086:3e30 class=0x060000 group=0' \
@@ -373,6 +427,21 @@ dev 0000:00:02.0 id=8086:1593 class=0x020000" 4 "no group="
 check "a group is refused when iommu=off" refused "host iommu=off
 root 0000:00
 dev 0000:00:00.0 id=8086:3e30 class=0x060000 group=0" 3 "iommu=off"
+check "firmware_table=off with the IOMMU on is refused" refused "host iommu=on firmware_table=off
+root 0000:00
+dev 0000:00:00.0 id=8086:3e30 class=0x060000 group=0" 1 "firmware_table=off needs iommu=off"
+check "a device on vfio-pci is refused with vfio=absent" refused "host vfio=absent
+root 0000:00
+dev 0000:00:00.0 id=8086:3e30 class=0x060000 group=0 driver=vfio-pci" 3 "uses vfio-pci"
+check "unsafe_interrupts=on is refused without vfio" refused "host vfio=missing unsafe_interrupts=on
+root 0000:00
+dev 0000:00:00.0 id=8086:3e30 class=0x060000 group=0" 1 "needs vfio=loaded or builtin"
+check "a bad vfio= value is refused" refused "host vfio=maybe
+root 0000:00
+dev 0000:00:00.0 id=8086:3e30 class=0x060000 group=0" 1 "vfio must be"
+check "a kernel release with a slash is refused" refused "host kernel=../x
+root 0000:00
+dev 0000:00:00.0 id=8086:3e30 class=0x060000 group=0" 1 "bad kernel release"
 check "an unknown directive is refused" refused "$head
 frobnicate yes" 3 "unknown directive 'frobnicate'"
 check "boot_vga on a non-VGA class is refused" refused "$good
