@@ -8,6 +8,8 @@ vm_tests = \
 	tests/vm/t9400-vm-hotplug.sh \
 	tests/vm/t9500-vm-critical.sh \
 	tests/vm/t9600-vm-sriov.sh \
+	tests/vm/t9700-vm-noiommu.sh \
+	tests/vm/t9710-vm-preflight.sh \
 	tests/vm/t9900-vm-sim-vs-kernel.sh \
 	tests/vm/t9901-vm-sim-vs-kernel-noiommu.sh
 
