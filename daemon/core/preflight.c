@@ -468,7 +468,7 @@ static void judge_intremap(const struct ctx *x, struct preflight_check *c)
 		return;
 	}
 	set(c, PREFLIGHT_STATUS_FAIL,
-	    "Enable interrupt remapping in the firmware setup (part of the VT-d option on most boards, or 'Interrupt Remapping' / 'X2APIC') and drop intremap=off; on a platform without it, and only with trusted guests: echo 'options vfio_iommu_type1 allow_unsafe_interrupts=1' > /etc/modprobe.d/vfio-unsafe.conf, then reload vfio_iommu_type1",
+	    "Enable interrupt remapping in the firmware setup (part of the VT-d option on most boards, or 'Interrupt Remapping' / 'X2APIC') and remove any intremap=off from the kernel command line; on a platform without it, and only with trusted guests: echo 'options vfio_iommu_type1 allow_unsafe_interrupts=1' > /etc/modprobe.d/vfio-unsafe.conf, then reload vfio_iommu_type1",
 	    "no interrupt remapping on %s: vfio_iommu_type1 refuses to attach devices (\"No interrupt remapping support\")",
 	    missing);
 }
@@ -537,6 +537,8 @@ static void judge_dev(const struct ctx *x, struct preflight_check *c)
 {
 	const struct preflight_facts *f = x->f;
 	bool vfio_there = f->mod[PREFLIGHT_MOD_VFIO].loaded || f->mod[PREFLIGHT_MOD_VFIO].sysfs;
+	bool vfio_missing = !vfio_there && f->mod[PREFLIGHT_MOD_VFIO].avail_r >= 0 &&
+			    f->mod[PREFLIGHT_MOD_VFIO].avail == KMOD_AVAILABILITY_MISSING;
 
 	if (f->dev_r == 0) {
 		set(c, PREFLIGHT_STATUS_OK, NULL, "%s/vfio/vfio present%s", f->dev_root,
@@ -551,7 +553,8 @@ static void judge_dev(const struct ctx *x, struct preflight_check *c)
 	}
 	set(c, PREFLIGHT_STATUS_FAIL,
 	    vfio_there ? "vfio is loaded but its node is missing: check that devtmpfs is mounted on /dev and that udev runs" :
-			 "Run modprobe vfio-pci (it loads vfio, which creates /dev/vfio/vfio; passd does it at start with --load-modules=yes)",
+	    vfio_missing ? "Install vfio first (see vfio_modules): its module creates /dev/vfio/vfio" :
+			   "Run modprobe vfio-pci (it loads vfio, which creates /dev/vfio/vfio; passd does it at start with --load-modules=yes)",
 	    "%s/vfio/vfio is missing: libvirt and QEMU cannot open a VFIO container", f->dev_root);
 }
 
