@@ -18,6 +18,7 @@
 
 #include <jansson.h>
 
+#include "check.h"
 #include "http.h"
 #include "output.h"
 #include "pci-addr.h"
@@ -588,13 +589,9 @@ static int cmd_check(struct ctx *ctx, char **argv, int argc)
 	int r;
 
 	r = get(ctx, "/v1/host", &body);
-	if (r != PASSCTL_EXIT_OK || ctx->a->json)
+	if (r != PASSCTL_EXIT_OK)
 		return r;
-	if (!json_is_array(json_object_get(body, "checks")))
-		out_generic(stdout, body);
-	else
-		out_checks(stdout, body);
-	return PASSCTL_EXIT_OK;
+	return check_report(body, ctx->a->json, stdout); /* cli/check.c */
 }
 
 static int cmd_sriov(struct ctx *ctx, char **argv, int argc)
@@ -679,7 +676,8 @@ static const struct command commands[] = {
 	  CMD_OPT_DRY_RUN, 1, 1, cmd_release },
 	{ "domains", "domains", "libvirt domains and their host devices", NULL, 0, 0, 0,
 	  cmd_domains },
-	{ "check", "check", "the host preflight: IOMMU, kernel options, vfio modules", NULL, 0, 0,
+	{ "check", "check", "the host preflight: IOMMU, kernel options, vfio modules",
+	  "Exits 0 when every check is ok or warn, 4 when one failed (the host is not ready).\n", 0, 0,
 	  0, cmd_check },
 	{ "sriov", "sriov PF N [--dry-run]", "create (or with N=0 remove) the VFs of a PF",
 	  "--dry-run shows the plan and changes nothing.\n", CMD_OPT_DRY_RUN, 2, 2, cmd_sriov },
