@@ -7,6 +7,7 @@ integration_tests = \
 	tests/integration/t1300-api-input.sh \
 	tests/integration/t1400-store-restart.sh \
 	tests/integration/t1500-host-critical.sh \
+	tests/integration/t1600-host-preflight.sh \
 	tests/integration/t2000-bind-plan.sh \
 	tests/integration/t2100-bind-live.sh \
 	tests/integration/t2200-sriov-live.sh \
