@@ -19,6 +19,7 @@
 #include <jansson.h>
 
 #include "check.h"
+#include "domains.h"
 #include "http.h"
 #include "output.h"
 #include "pci-addr.h"
@@ -575,7 +576,13 @@ static int cmd_list(struct ctx *ctx, const char *path, const char *key)
 
 static int cmd_domains(struct ctx *ctx, char **argv, int argc)
 {
-	return cmd_list(ctx, "/v1/domains", "domains");
+	json_auto_t *body = NULL;
+	int r;
+
+	r = get(ctx, "/v1/domains", &body);
+	if (r != PASSCTL_EXIT_OK || ctx->a->json)
+		return r;
+	return domains_print(stdout, body); /* cli/domains.c */
 }
 
 static int cmd_history(struct ctx *ctx, char **argv, int argc)
