@@ -56,8 +56,9 @@ static void pause_point(const char *op)
 
 /*
  * PASSD_CRASH_AT=OP:K kills passd (exit 137, as SIGKILL would) right after the K-th side
- * effect of operation OP (bind, unbind): the intent record, each sysfs write, the result
- * record. Compiled into developer builds only, so tests can crash at every step.
+ * effect of operation OP (bind, unbind, sriov, recover): the intent record, each sysfs write
+ * (and, for sriov, the progress record between two writes), the result record. Compiled
+ * into developer builds only, so tests can crash at every step.
  */
 static void crash_point(const char *op)
 {
@@ -665,6 +666,28 @@ static int restore_device(struct sysfs *s, const struct db_intent_step *st)
 	return step_undo(s, &b);
 }
 
+/* Put every device of a bind or unbind @it back, in reverse; < 0 when one could not be. */
+static int restore_intent(struct bindsvc *bs, const struct db_intent *it)
+{
+	int first = 0;
+
+	for (size_t j = it->n_steps; j-- > 0;) {
+		int u = restore_device(bs->sysfs, &it->steps[j]);
+		if (u == -ENOENT) {
+			log_warning("Device '%s' is gone, nothing to put back, continuing",
+				    it->steps[j].address);
+		} else if (u < 0) {
+			if (!first)
+				first = u;
+			log_warning("Putting '%s' back on %s failed: %s", it->steps[j].address,
+				    it->steps[j].driver_before[0] ? it->steps[j].driver_before
+								  : "no driver",
+				    strerror(-u));
+		}
+	}
+	return first;
+}
+
 int bindsvc_recover(struct bindsvc *bs, unsigned *ret_n)
 {
 	struct pd_error err = PD_ERROR_INIT;
@@ -692,19 +715,7 @@ int bindsvc_recover(struct bindsvc *bs, unsigned *ret_n)
 		} else {
 			log_warning("Found the %s of group %d (%s) interrupted by a crash; putting its %zu device(s) back",
 				    it->kind, it->group, it->address, it->n_steps);
-		}
-		for (size_t j = it->n_steps; !streq(it->kind, "sriov") && j-- > 0;) {
-			int u = restore_device(bs->sysfs, &it->steps[j]);
-			if (u == -ENOENT) {
-				log_warning("Device '%s' is gone, nothing to put back, continuing",
-					    it->steps[j].address);
-			} else if (u < 0) {
-				failed = true;
-				log_warning("Putting '%s' back on %s failed: %s", it->steps[j].address,
-					    it->steps[j].driver_before[0] ? it->steps[j].driver_before
-									  : "no driver",
-					    strerror(-u));
-			}
+			failed = restore_intent(bs, it) < 0;
 		}
 		r = db_intent_finish(bs->db, it->id, failed ? "failed" : "recovered",
 				     failed ? "recovery could not restore every device" : NULL, &err);
