@@ -20,7 +20,7 @@ test_expect_success 'setup: sriov-host on the live simulator, 1 s operation time
 test_expect_success 'a hung write: health and a bind elsewhere answer at once, the PF is busy' '
 	sim_fault "sriov:$PF:hang=3000:count=1" &&
 	t0=$(ms) &&
-	{ curl -s -o hung.body -w "%{http_code}" -X POST -d "{\"num_vfs\": 2}" "$PASSD_URL/v1/devices/$PF/sriov" >hung.code & } &&
+	{ curl -s -o hung.body -w "%{http_code}" -X POST -H "Content-Type: application/json" -d "{\"num_vfs\": 2}" "$PASSD_URL/v1/devices/$PF/sriov" >hung.code & } &&
 	hung=$! &&
 	sleep 0.3 &&
 	t1=$(ms) && api_expect 200 /v1/health && t2=$(ms) &&
@@ -28,7 +28,7 @@ test_expect_success 'a hung write: health and a bind elsewhere answer at once, t
 	t1=$(ms) && api_expect 200 "/v1/devices/$(cat other)/bind" -X POST && t2=$(ms) &&
 	test $((t2 - t1)) -lt 500 &&
 	sim_driver_is "$(cat other)" vfio-pci &&
-	api_expect 409 "/v1/devices/$PF/sriov" -X POST -d "{\"num_vfs\": 3}" && api_error_is conflict &&
+	api_expect 409 "/v1/devices/$PF/sriov" -X POST -H "Content-Type: application/json" -d "{\"num_vfs\": 3}" && api_error_is conflict &&
 	api_expect 409 "/v1/devices/$PF/bind" -X POST && api_error_is conflict &&
 	wait $hung &&
 	t3=$(ms) &&
@@ -52,7 +52,7 @@ test_expect_success 'a VF change locks the groups of the VFs it removes' '
 	curl -sSf "$PASSD_URL/v1/devices/$PF" | jq -r ".sriov.vfs[]" >vfs &&
 	test "$(wc -l <vfs)" -eq 2 &&
 	sim_fault "sriov:$PF:hang=1500:count=1" &&
-	{ curl -s -o chg.body -w "%{http_code}" -X POST -d "{\"num_vfs\": 0}" "$PASSD_URL/v1/devices/$PF/sriov" >chg.code & } &&
+	{ curl -s -o chg.body -w "%{http_code}" -X POST -H "Content-Type: application/json" -d "{\"num_vfs\": 0}" "$PASSD_URL/v1/devices/$PF/sriov" >chg.code & } &&
 	chg=$! &&
 	sleep 0.3 &&
 	api_expect 409 "/v1/devices/$(sed -n 2p vfs)/bind" -X POST && api_error_is conflict &&
@@ -64,13 +64,13 @@ test_expect_success 'a VF change locks the groups of the VFs it removes' '
 
 test_expect_success 'a bind running on a VF makes a change of its PF a 409' '
 	passd_stop && passd_start --op-timeout 60 &&
-	api_expect 200 "/v1/devices/$PF/sriov" -X POST -d "{\"num_vfs\": 2}" &&
+	api_expect 200 "/v1/devices/$PF/sriov" -X POST -H "Content-Type: application/json" -d "{\"num_vfs\": 2}" &&
 	vf=$(jq -r ".vfs[0]" body) &&
 	sim_fault "probe:$vf:hang=1500:count=1" &&
 	{ curl -s -o bnd.body -w "%{http_code}" -X POST "$PASSD_URL/v1/devices/$vf/bind" >bnd.code & } &&
 	bnd=$! &&
 	sleep 0.3 &&
-	api_expect 409 "/v1/devices/$PF/sriov" -X POST -d "{\"num_vfs\": 0, \"force\": true}" &&
+	api_expect 409 "/v1/devices/$PF/sriov" -X POST -H "Content-Type: application/json" -d "{\"num_vfs\": 0, \"force\": true}" &&
 	api_error_is conflict &&
 	jq -e --arg vf "$vf" ".error.message | contains(\$vf)" body &&
 	test "$(count $PF)" = 2 &&
@@ -80,7 +80,7 @@ test_expect_success 'a bind running on a VF makes a change of its PF a 409' '
 
 test_expect_success 'SIGTERM during a VF change lets it finish before passd exits' '
 	sim_fault "sriov:$PF:hang=1000:count=1" &&
-	{ curl -s -o term.body -w "%{http_code}" -X POST -d "{\"num_vfs\": 0, \"force\": true}" "$PASSD_URL/v1/devices/$PF/sriov" >term.code & } &&
+	{ curl -s -o term.body -w "%{http_code}" -X POST -H "Content-Type: application/json" -d "{\"num_vfs\": 0, \"force\": true}" "$PASSD_URL/v1/devices/$PF/sriov" >term.code & } &&
 	term=$! &&
 	sleep 0.3 &&
 	passd_stop &&

@@ -17,7 +17,7 @@ q() { sqlite3 passd.db "$1"; }
 set_count() {
 	passd_start &&
 	if [ "$(count)" != "$1" ]; then
-		api_expect 200 "/v1/devices/$PF/sriov" -X POST -d "{\"num_vfs\": $1, \"force\": true}"
+		api_expect 200 "/v1/devices/$PF/sriov" -X POST -H "Content-Type: application/json" -d "{\"num_vfs\": $1, \"force\": true}"
 	fi &&
 	if [ -n "${2:-}" ]; then
 		vf=$(curl -sSf "$PASSD_URL/v1/devices/$PF" | jq -r ".sriov.vfs[0]") &&
@@ -32,7 +32,7 @@ set_count() {
 # whether it died at step K (exit 137) or finished (K is past the last step).
 crash_run() {
 	PASSD_CRASH_AT="sriov:$1" passd_start || return 1
-	curl -s -o /dev/null -X POST -d "{\"num_vfs\": $2, \"force\": true}" "$PASSD_URL/v1/devices/$PF/sriov" || :
+	curl -s -o /dev/null -X POST -H "Content-Type: application/json" -d "{\"num_vfs\": $2, \"force\": true}" "$PASSD_URL/v1/devices/$PF/sriov" || :
 	for _t in 1 2 3 4 5 6 7 8 9 10; do
 		kill -0 "$PASSD_PID" 2>/dev/null || break
 		sleep 0.1

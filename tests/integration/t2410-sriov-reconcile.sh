@@ -14,7 +14,7 @@ reboot() { passd_stop && sim_live_stop && sim_live_start sriov-host; }
 
 test_expect_success 'setup: 3 VFs on the igb PF, the first one bound to vfio-pci' '
 	sim_live_start sriov-host && passd_start &&
-	api_expect 200 "/v1/devices/$PF/sriov" -X POST -d "{\"num_vfs\": 3}" &&
+	api_expect 200 "/v1/devices/$PF/sriov" -X POST -H "Content-Type: application/json" -d "{\"num_vfs\": 3}" &&
 	jq -r ".vfs[0]" body >vf && test "$(cat vf)" != null &&
 	test "$(wanted)" = 3 &&
 	api_expect 200 "/v1/devices/$(cat vf)/bind" -X POST &&
@@ -78,9 +78,9 @@ test_expect_success 'another card in the slot is reported, and gets no VFs' '
 
 test_expect_success 'setting 0 forgets the count: after a reboot the PF stays without VFs' '
 	passd_start &&
-	api_expect 200 "/v1/devices/$PF/sriov" -X POST -d "{\"num_vfs\": 2}" &&
+	api_expect 200 "/v1/devices/$PF/sriov" -X POST -H "Content-Type: application/json" -d "{\"num_vfs\": 2}" &&
 	test "$(wanted)" = 2 &&
-	api_expect 200 "/v1/devices/$PF/sriov" -X POST -d "{\"num_vfs\": 0}" &&
+	api_expect 200 "/v1/devices/$PF/sriov" -X POST -H "Content-Type: application/json" -d "{\"num_vfs\": 0}" &&
 	test -z "$(wanted)" &&
 	reboot && passd_start &&
 	test "$(count)" = 0 &&
