@@ -3,6 +3,8 @@
 # `make check` (it takes minutes); `make check-vm` runs it, and so do scripts/run-tests and CI.
 vm_tests = \
 	tests/vm/t9100-vm-discovery.sh \
+	tests/vm/t9110-vm-discovery-sriov.sh \
+	tests/vm/t9120-vm-discovery-noiommu.sh \
 	tests/vm/t9200-vm-bind.sh \
 	tests/vm/t9300-vm-rollback.sh \
 	tests/vm/t9400-vm-hotplug.sh \
