@@ -148,7 +148,7 @@ static int job_start(struct bindsvc *bs, struct bind_job *job, unsigned timeout_
 	return 1;
 }
 
-/* Call @j's callback with its result (it owns nothing of @j after) . */
+/* Call @j's callback with its result; a bind's @done then owns the plan. */
 static void job_answer(struct bind_job *j, int r, const struct pd_error *err, bool timed_out)
 {
 	if (j->splan) {
@@ -317,8 +317,8 @@ int bindsvc_sriov_start(struct bindsvc *bs, const char *pf, int n, bool dry_run,
 	int r;
 
 	r = sriovsvc_plan(bs->sysfs, bs->inv, pf, n, dry_run, force, plan, err);
-	if (r < 0 && plan->group < 0)
-		return r; /* not a PF we know: nothing to lock */
+	if (r < 0)
+		return r;
 	/* A move of the PF's group or of a VF's in flight would race the VF change. */
 	if (group_busy(bs, plan->group))
 		return pd_error_set(err, PD_ERR_CONFLICT, -EBUSY,
@@ -329,8 +329,8 @@ int bindsvc_sriov_start(struct bindsvc *bs, const char *pf, int n, bool dry_run,
 			return pd_error_set(err, PD_ERR_CONFLICT, -EBUSY,
 					    "group %d of VF %s of %s has an operation in progress; try again when it ends",
 					    plan->vfs[i].group, plan->vfs[i].address, pf);
-	if (r < 0 || dry_run || plan->writes == 0)
-		return r;
+	if (dry_run || plan->writes == 0)
+		return 0;
 
 	job = calloc(1, sizeof(*job));
 	if (job) {
