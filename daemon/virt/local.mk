@@ -11,3 +11,11 @@ tests_unit_test_virt_xml_SOURCES = tests/unit/test-virt-xml.c
 tests_unit_test_virt_xml_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(LIBXML_CFLAGS)
 tests_unit_test_virt_xml_LDADD = daemon/virt/libvirtw.a common/libcommon.a $(LIBXML_LIBS) \
 	$(CMOCKA_LIBS)
+
+# The domain service (core/domains.c) on the real libvirt library, test:///default.
+check_PROGRAMS += tests/unit/test-domsvc
+TESTS += tests/unit/test-domsvc
+tests_unit_test_domsvc_SOURCES = tests/unit/test-domsvc.c daemon/loop.c daemon/loop.h
+tests_unit_test_domsvc_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(PTHREAD_CFLAGS)
+tests_unit_test_domsvc_LDADD = daemon/core/libcore.a $(VIRT_LIBS) common/libcommon.a \
+	$(CMOCKA_LIBS) $(PTHREAD_LIBS)
