@@ -54,6 +54,7 @@ struct mdev {
 	struct vnode *dir;
 	char linked[64]; /* the driver whose drivers/NAME/ADDR link exists */
 	char *reset_now; /* reset_method as written; NULL: the default, every method d->reset has */
+	int boot_group;	 /* the profile's group: who shares it was not isolated from whom */
 };
 
 struct dynid {
@@ -78,6 +79,7 @@ struct sim {
 
 	struct vnode *root, *sys, *pci_devices, *drivers, *groups, *vfio_dir;
 	struct vnode *drivers_probe, *bus_rescan, *faults_node, *stats_node;
+	struct vnode *group_template; /* a group's type and reserved_regions, for new groups */
 
 	struct mdev **devs; /* sorted by address; removed ones included */
 	size_t n_devs, alloc_devs;
@@ -598,8 +600,9 @@ static int lowest_free_group(const struct sim *s)
 	used = calloc((size_t)max + 2, sizeof(*used));
 	if (!used)
 		return -ENOMEM;
+	/* a removed device's group was released (iommu_group_release()) */
 	for (size_t i = 0; i < s->n_devs; i++)
-		if (s->devs[i]->d->group >= 0)
+		if (s->devs[i]->present && s->devs[i]->d->group >= 0)
 			used[s->devs[i]->d->group] = true;
 	for (size_t i = 0; i < s->groups->n_kids; i++)
 		used[atoi(s->groups->kids[i]->name)] = true;
@@ -687,6 +690,7 @@ static int sim_sriov_enable(struct sim *s, struct mdev *pfm, unsigned n)
 		m->d = vf;
 		m->owned = true;
 		m->present = true;
+		m->boot_group = vf->group; /* alone: VFs are isolated (ACS, or their own bus) */
 		if (pf->vf_driver && !(m->native = strdup(pf->vf_driver))) {
 			mdev_free(m);
 			r = -ENOMEM;
@@ -764,8 +768,9 @@ static int sweep_links(struct sim *s, struct vnode *n, char *path, size_t plen,
 				if (strncmp(abs, prefixes[p], pl) != 0 ||
 				    (abs[pl] != '\0' && abs[pl] != '/'))
 					continue;
-				/* driver links are remade from the state on rescan */
-				if (stash && !(n->parent && n->parent == s->drivers)) {
+				/* driver and group links are remade from the state on rescan */
+				if (stash && !(n->parent && n->parent == s->drivers) &&
+				    !(n->parent && n->parent->parent == s->groups)) {
 					vnode_detach(k);
 					k->parent = NULL;
 					r = stash_push(s, k, n);
@@ -829,14 +834,8 @@ static int unplug(struct sim *s, struct mdev **devs, size_t n, bool stash)
 		gd = vnode_child(g, "devices");
 		if (!g || (gd && gd->n_kids > 0))
 			continue;
-		vnode_detach(g);
-		if (stash) {
-			r = stash_push(s, g, s->groups);
-			if (r < 0)
-				return r;
-		} else {
-			vnode_free(g);
-		}
+		/* released: a device coming back gets a group anew (rejoin_group()) */
+		vnode_remove(g);
 	}
 	for (size_t i = 0; i < n; i++) {
 		r = update_vfio(s, devs[i]->d->group);
@@ -929,9 +928,88 @@ static int sim_remove(struct sim *s, struct mdev *m)
 	return r;
 }
 
+static struct mdev *mdev_of(const struct sim *s, const struct sim_dev *d)
+{
+	bool found;
+	size_t i = mdev_pos(s, d->name, &found);
+
+	return found ? s->devs[i] : NULL;
+}
+
+/* Put @m in group @g: kernel/iommu_groups/g (made like the others when new) and the links. */
+static int put_in_group(struct sim *s, struct mdev *m, int g)
+{
+	char path[64], name[16];
+	struct vnode *gd;
+
+	snprintf(name, sizeof(name), "%d", g);
+	if (!vnode_child(s->groups, name)) {
+		gd = vnode_mkdirs(s->groups, name);
+		if (!gd || !vnode_mkdirs(gd, "devices"))
+			return -ENOMEM;
+		for (size_t i = 0; s->group_template && i < s->group_template->n_kids; i++) {
+			const struct vnode *t = s->group_template->kids[i];
+
+			if (t->type == VNODE_FILE && !vnode_put_file(gd, t->name, t->mode, t->data, t->len))
+				return -ENOMEM;
+		}
+	}
+	m->d->group = g;
+	snprintf(path, sizeof(path), "kernel/iommu_groups/%d/devices", g);
+	{
+		int r = put_link(s, path, m->d->name, m->d->path);
+
+		snprintf(path, sizeof(path), "kernel/iommu_groups/%d", g);
+		if (r >= 0)
+			r = put_link(s, m->d->path, "iommu_group", path);
+		return r;
+	}
+}
+
+/*
+ * The group a function re-added by a rescan gets: pci_device_group() (drivers/iommu/iommu.c)
+ * runs from device_add(), during the scan. It joins the group of an upstream bridge it is not
+ * isolated from (a PCIe-to-PCI bridge it aliases to, a switch port without ACS), else that of a
+ * function of its slot it is not isolated from, but only when its own header says
+ * multi-function: pci_scan_slot() marks functions > 0 multi-function only after adding them, so
+ * a function > 0 whose header lacks the bit (QEMU's edu at 04:00.1 in the VM tier) gets a group
+ * of its own, the lowest free number (seen on 6.1 by t9900, rescan-autoprobe-off). "Not
+ * isolated" is modelled as "shared the group in the profile".
+ */
+static int rejoin_group(struct sim *s, struct mdev *m)
+{
+	const struct sim_dev *d = m->d;
+	int g = -1;
+
+	if (d->group < 0)
+		return 0;
+	for (const struct sim_dev *x = d->parent; x && g < 0; x = x->parent) {
+		const struct mdev *xm = mdev_of(s, x);
+
+		if (xm && xm->present && xm->boot_group == m->boot_group)
+			g = x->group;
+	}
+	for (size_t i = 0; g < 0 && d->multifunction && i < s->n_devs; i++) {
+		const struct mdev *o = s->devs[i];
+
+		if (o != m && o->present && o->boot_group == m->boot_group &&
+		    o->d->addr.domain == d->addr.domain && o->d->addr.bus == d->addr.bus &&
+		    (o->d->addr.devfn >> 3) == (d->addr.devfn >> 3))
+			g = o->d->group;
+	}
+	if (g < 0) {
+		m->d->group = -1; /* its old number counts as free */
+		g = lowest_free_group(s); /* iommu_group_alloc() */
+	}
+	if (g < 0)
+		return g;
+	return put_in_group(s, m, g);
+}
+
 /*
  * rescan_store() (drivers/pci/pci-sysfs.c) -> pci_rescan_bus(): removed functions come back as
- * new devices: driver_override is gone (pdev is new), their native driver probes them.
+ * new devices, in address order: a group each (rejoin_group()), driver_override gone (pdev is
+ * new), their native driver probes them.
  */
 static int sim_rescan(struct sim *s)
 {
@@ -950,7 +1028,9 @@ static int sim_rescan(struct sim *s)
 		m->d->override = NULL;
 		free(m->reset_now); /* a new pci_dev: pci_init_reset_methods() */
 		m->reset_now = NULL;
-		r = set_driver(s, m, NULL);
+		r = rejoin_group(s, m);
+		if (r >= 0)
+			r = set_driver(s, m, NULL);
 		if (r >= 0)
 			r = attach(s, m);
 	}
@@ -1836,6 +1916,7 @@ static void sim_free(struct sim *s)
 		vnode_free(s->stash[i].node);
 	free(s->stash);
 	free(s->dynids);
+	vnode_free(s->group_template);
 	vnode_free(s->root);
 	simprof_free(s->h);
 	simfault_clear(&s->faults);
@@ -1933,6 +2014,7 @@ static int sim_build(struct sim *s)
 			return -ENOMEM;
 		m->d = d;
 		m->present = true;
+		m->boot_group = d->group;
 		/* vfio-pci has no static IDs: a function the profile puts there got it by override */
 		if (native && !streq(native, "vfio-pci") && !(m->native = strdup(native))) {
 			mdev_free(m);
@@ -1952,6 +2034,19 @@ static int sim_build(struct sim *s)
 		r = update_vfio(s, s->devs[i]->d->group);
 		if (r < 0)
 			return r;
+	}
+	/* a copy of a group's files, for groups made at run time */
+	if (s->groups->n_kids > 0) {
+		const struct vnode *g = s->groups->kids[0];
+
+		s->group_template = vnode_new("group", VNODE_DIR, 0755);
+		if (!s->group_template)
+			return -ENOMEM;
+		for (size_t i = 0; i < g->n_kids; i++)
+			if (g->kids[i]->type == VNODE_FILE &&
+			    !vnode_put_file(s->group_template, g->kids[i]->name, g->kids[i]->mode,
+					    g->kids[i]->data, g->kids[i]->len))
+				return -ENOMEM;
 	}
 	return 0;
 }

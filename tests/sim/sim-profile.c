@@ -551,6 +551,7 @@ enum dev_key {
 	DK_PARTS,
 	DK_NET,
 	DK_MAC,
+	DK_MULTIFUNCTION,
 	_DK_MAX,
 };
 
@@ -584,6 +585,7 @@ static const char *const dev_keys[_DK_MAX] = {
 	[DK_PARTS] = "parts",
 	[DK_NET] = "net",
 	[DK_MAC] = "mac",
+	[DK_MULTIFUNCTION] = "multifunction",
 };
 /* clang-format on */
 
@@ -901,6 +903,21 @@ static int do_dev(struct parser *p, char **tok, size_t n)
 				    v[DK_MAC]);
 		snprintf(d->mac, sizeof(d->mac), "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2],
 			 m[3], m[4], m[5]);
+	}
+	/*
+	 * The Header Type's multi-function bit. Function 0 gets it when its slot has others (see
+	 * finish()); functions > 0 mostly carry it too, but need not (QEMU's edu added at function
+	 * 1 does not), and the kernel's group for a hot-added function depends on it.
+	 */
+	if ((d->addr.devfn & 7) != 0)
+		d->multifunction = true;
+	if (v[DK_MULTIFUNCTION]) {
+		if ((d->addr.devfn & 7) == 0)
+			return perr(p, p->line, "multifunction= is for functions > 0 (function 0 has "
+					       "the bit when its slot has other functions)");
+		if (!streq(v[DK_MULTIFUNCTION], "0") && !streq(v[DK_MULTIFUNCTION], "1"))
+			return perr(p, p->line, "multifunction must be 0 or 1");
+		d->multifunction = v[DK_MULTIFUNCTION][0] == '1';
 	}
 
 	h->devs = xgrow(h->devs, &p->n_devs_alloc, h->n_devs + 1, sizeof(*h->devs));

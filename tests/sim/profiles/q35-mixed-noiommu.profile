@@ -37,7 +37,7 @@ dev 0000:03:00.0 id=1b36:0010 sub=1af4:1100 class=0x010802 rev=0x02 driver=nvme 
 	reset=flr,bus nvme=nvme0 parts=0
 dev 0000:04:00.0 id=8086:10d3 sub=8086:0000 class=0x020000 rev=0x00 driver=e1000e \
 	reset=pm,bus net=eth1 mac=52:54:00:00:00:04
-dev 0000:04:00.1 id=1234:11e8 sub=1af4:1100 class=0x00ff00 rev=0x10
+dev 0000:04:00.1 id=1234:11e8 sub=1af4:1100 class=0x00ff00 rev=0x10 multifunction=0
 dev 0000:05:00.0 id=1b36:000e sub=0000:0000 class=0x060400 rev=0x00 secondary=06 \
 	port=pci-bridge reset=pm,bus
 dev 0000:06:01.0 id=8086:100e sub=1af4:1100 class=0x020000 rev=0x03 driver=e1000 \

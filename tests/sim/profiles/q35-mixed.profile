@@ -46,10 +46,12 @@ dev 0000:02:00.0 id=1234:11e8 sub=1af4:1100 class=0x00ff00 rev=0x10 group=12 res
 dev 0000:03:00.0 id=1b36:0010 sub=1af4:1100 class=0x010802 rev=0x02 driver=nvme group=13 \
 	reset=flr,bus nvme=nvme0 parts=0
 # D) multifunction endpoint without ACS; the edu function has no reset method at all (no FLR,
-# no PM reset, and a bus reset would hit function 0 too)
+# no PM reset, and a bus reset would hit function 0 too), and its header lacks the
+# multi-function bit (QEMU sets it only on devices given multifunction=on): after remove +
+# rescan the kernel puts it in a new group of its own
 dev 0000:04:00.0 id=8086:10d3 sub=8086:0000 class=0x020000 rev=0x00 driver=e1000e group=14 \
 	reset=pm,bus net=eth1 mac=52:54:00:00:00:04
-dev 0000:04:00.1 id=1234:11e8 sub=1af4:1100 class=0x00ff00 rev=0x10 group=14
+dev 0000:04:00.1 id=1234:11e8 sub=1af4:1100 class=0x00ff00 rev=0x10 group=14 multifunction=0
 # E) PCIe-to-PCI bridge (no driver: pcieport binds PCIe ports only) and conventional PCI below
 dev 0000:05:00.0 id=1b36:000e sub=0000:0000 class=0x060400 rev=0x00 group=15 secondary=06 \
 	port=pci-bridge reset=pm,bus
