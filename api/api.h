@@ -8,15 +8,34 @@
 #pragma once
 
 #include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
 
 #include "macro.h"
 
 struct inv;
 struct bindsvc;
 struct preflight;
+struct auditsvc;
 struct domsvc;
 struct workq;
 struct api_server;
+
+/* Identity, transport and limits (docs/security.md); zero values take the defaults. */
+struct api_security {
+	const char *token_file;	    /* NULL: no bearer tokens */
+	const char *tls_cert;	    /* PEM; with tls_key, every tcp: listener speaks TLS */
+	const char *tls_key;
+	long socket_gid;	    /* group of the unix sockets; -1 keeps the process's */
+	const char *group_role;	    /* role of socket_gid's members: reader, operator, admin */
+	const char *anonymous_loopback; /* role of tokenless loopback TCP: none or reader */
+	unsigned connections_per_identity;
+	unsigned unauthenticated_max; /* connections not yet identified; the oldest is dropped */
+	unsigned header_timeout_s;    /* to identify itself, from accept to its first request */
+	unsigned rate;		      /* requests per second per identity, 0 for unlimited */
+	unsigned burst;
+	struct auditsvc *audit;	      /* NULL: no audit (tests of api/ alone) */
+};
 
 struct api_config {
 	const char *version;
@@ -27,6 +46,7 @@ struct api_config {
 	unsigned connection_timeout_s;
 	unsigned op_timeout_ms; /* answer a group move that takes longer with 503 */
 	struct preflight *preflight; /* GET /v1/host; NULL answers 503 */
+	struct api_security security;
 	struct domsvc *domsvc;	     /* libvirt domains; NULL answers libvirt_unavailable */
 	struct workq *workq;	     /* runs the blocking libvirt calls of requests */
 };
@@ -53,3 +73,14 @@ void api_server_dispatch(struct api_server *srv, size_t i);
 int api_server_timeout_ms(struct api_server *srv);
 /* Run every daemon once (after a timeout). */
 void api_server_dispatch_all(struct api_server *srv);
+
+/* "METHOD PATTERN ROLE" for every route, in table order (passd --list-routes). */
+void api_routes_print(FILE *out);
+
+/* Connection accounting, for logs and tests. */
+struct api_server_stats {
+	unsigned unidentified; /* open connections that have not identified themselves yet */
+	uint64_t evicted;      /* dropped to make room for a newer one */
+	uint64_t timed_out;    /* dropped after the header timeout */
+};
+void api_server_stats(const struct api_server *srv, struct api_server_stats *ret);

@@ -5,6 +5,7 @@
 #include "core/bind.h"
 #include "handlers.h"
 #include "pci-addr.h"
+#include "routes.h"
 
 struct bind_args {
 	bool dry_run;
@@ -109,6 +110,8 @@ static void run(struct api_request *req, struct api_response *resp, const char *
 
 	if (api_parse_address(resp, addr_in, addr) < 0 || api_parse_dry_run(req, resp, &a.dry_run) < 0 ||
 	    parse_body(req, resp, &a) < 0)
+		return;
+	if (a.force && api_request_require(req, resp, API_ROLE_ADMIN, "force") < 0)
 		return;
 
 	d = api_request_defer(req);

@@ -47,6 +47,7 @@ void api_host_get(struct api_request *req, struct api_response *resp, const char
 void api_domains_list(struct api_request *req, struct api_response *resp, const char *const *p);
 void api_domains_start(struct api_request *req, struct api_response *resp, const char *const *p);
 void api_domains_stop(struct api_request *req, struct api_response *resp, const char *const *p);
+void api_audit_list(struct api_request *req, struct api_response *resp, const char *const *p);
 void api_web_get(struct api_request *req, struct api_response *resp, const char *const *p);
 void api_not_implemented(struct api_request *req, struct api_response *resp,
 			 const char *const *p);

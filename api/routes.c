@@ -1,7 +1,9 @@
 #include <config.h>
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
+#include "api.h"
 
 #include "auth.h"
 #include "handlers.h"
@@ -37,7 +39,7 @@ static const struct route routes[] = {
 	{ "POST", "/v1/domains/*/start", api_domains_start, API_ROLE_OPERATOR },
 	{ "POST", "/v1/domains/*/stop", api_domains_stop, API_ROLE_OPERATOR },
 	{ "GET", "/v1/history", api_not_implemented, API_ROLE_READER },
-	{ "GET", "/v1/audit", api_not_implemented, API_ROLE_ADMIN },
+	{ "GET", "/v1/audit", api_audit_list, API_ROLE_ADMIN },
 	{ "GET", "/v1/events", api_not_implemented, API_ROLE_READER },
 	{ "GET", "/", api_web_get, API_ROLE_ANONYMOUS },
 	{ "GET", "/index.html", api_web_get, API_ROLE_ANONYMOUS },
@@ -176,4 +178,26 @@ void api_routes_foreach(void (*fn)(const char *method, const char *pattern, enum
 {
 	for (size_t i = 0; i < ELEMENTSOF(routes); i++)
 		fn(routes[i].method, routes[i].pattern, routes[i].role, userdata);
+}
+
+static void print_route(const char *method, const char *pattern, enum api_role role,
+			void *userdata)
+{
+	fprintf(userdata, "%s %s %s\n", method, pattern, api_role_to_string(role));
+}
+
+void api_routes_print(FILE *out)
+{
+	api_routes_foreach(print_route, out);
+}
+
+int api_request_require(const struct api_request *req, struct api_response *resp,
+			enum api_role need, const char *what)
+{
+	if (req->identity->role >= need)
+		return 0;
+	api_respond_errorf(resp, PD_ERR_FORBIDDEN, "%s needs the %s role; '%s' is %s", what,
+			   api_role_to_string(need), req->identity->name,
+			   api_role_to_string(req->identity->role));
+	return -EPERM;
 }

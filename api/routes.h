@@ -37,6 +37,13 @@ bool api_route_changes_state(const struct api_route_match *m);
 /* The route's pattern as written in the table (static). */
 const char *api_route_pattern(const struct api_route_match *m);
 
+/*
+ * A handler's finer check, for what only a bigger role may ask (force is admin's): 0, or
+ * answers 403 naming @what and returns -EPERM.
+ */
+int api_request_require(const struct api_request *req, struct api_response *resp,
+			enum api_role need, const char *what);
+
 /* Find, authorize with req->identity and run: the whole router in one call (fuzzers, tests). */
 void api_route(struct api_request *req, struct api_response *resp);
 

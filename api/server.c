@@ -11,46 +11,173 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <microhttpd.h>
 
 #include "auth.h"
+#include "body.h"
+#include "core/audit.h"
 #include "core/inventory.h"
 #include "handlers.h"
+#include "limits.h"
 #include "log.h"
 #include "routes.h"
 #include "server.h"
 
 #define MAX_LISTENERS 8
-#define BODY_LIMIT (64 * 1024) /* every request body of the API is small JSON */
+/*
+ * libmicrohttpd answers by itself, with an HTML body, a request whose head does not fit in a
+ * connection's memory pool. The pool is larger than our own limits below, so that the usual
+ * oversized request gets our JSON 414 or 431; the pool is mmap()ed, and an idle connection
+ * touches only the pages it fills.
+ */
+#define CONN_MEMORY (192 * 1024)
+#define URI_MAX (8 * 1024)	/* request target: 414 above */
+#define HEADERS_MAX (32 * 1024) /* request line and headers: 431 above */
 
 struct listener {
+	struct api_server *srv;
 	struct MHD_Daemon *mhd;
 	int epoll_fd;
+	bool tcp, tls;
 	char *unix_path; /* to unlink on stop */
+};
+
+/* One per TCP or unix connection (MHD's socket context). */
+struct conn {
+	struct api_server *srv;
+	int fd;
+	uint64_t accepted_usec;
+	struct conn *prev, *next;     /* in srv's list of unidentified connections */
+	bool listed;		      /* in that list */
+	bool identified;	      /* counted in limits under key */
+	struct api_identity peer;     /* from SO_PEERCRED or the address; role ANONYMOUS if none */
+	char key[API_IDENTITY_LEN];   /* whose connection it counts as, once identified */
+	char addr[INET6_ADDRSTRLEN];  /* "" on unix sockets */
+	bool loopback;
 };
 
 struct api_server {
 	struct api_ctx ctx;
 	struct listener listeners[MAX_LISTENERS];
 	size_t n;
+	struct api_security sec; /* with defaults applied */
+	enum api_role group_role, anon_loopback_role;
+	struct api_tokens *tokens;
+	struct api_limits *limits;
+	char *tls_cert, *tls_key; /* PEM text */
+	struct conn *unid_head, *unid_tail;
+	unsigned unid_n;
+	uint64_t evicted, timed_out;
 };
 
 struct conn_req {
 	char *body;
 	size_t len;
-	bool too_large;
 	struct MHD_Connection *conn;
+	struct api_identity id;
+	struct api_route_match match;
+	int64_t audit_id;	      /* 0: not audited */
 	bool deferred;		      /* suspend when the handler returns */
 	bool resumed;		      /* the deferred answer is ready */
 	struct api_response deferred_resp;
 };
 
+static bool is_loopback(const struct sockaddr *sa);
+
+static uint64_t now_usec(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+static int read_pem(const char *path, char **ret)
+{
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	_cleanup_free_ char *buf = NULL;
+	struct stat st;
+	size_t got = 0;
+
+	if (fd < 0 || fstat(fd, &st) < 0)
+		return -errno;
+	if (!S_ISREG(st.st_mode) || st.st_size > 1024 * 1024)
+		return -EINVAL;
+	buf = malloc((size_t)st.st_size + 1);
+	if (!buf)
+		return -ENOMEM;
+	while (got < (size_t)st.st_size) {
+		ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n < 0 ? -errno : -EIO;
+		got += (size_t)n;
+	}
+	buf[got] = '\0';
+	*ret = TAKE_PTR(buf);
+	return 0;
+}
+
+static int setup_security(struct api_server *srv, const struct api_security *in)
+{
+	struct api_security *s = &srv->sec;
+	char msg[256] = "";
+	int r;
+
+	*s = *in;
+	if (!s->connections_per_identity)
+		s->connections_per_identity = 32;
+	if (!s->unauthenticated_max)
+		s->unauthenticated_max = 64;
+	if (!s->header_timeout_s)
+		s->header_timeout_s = 10;
+	if (!s->burst)
+		s->burst = 100;
+	srv->group_role = API_ROLE_OPERATOR;
+	if (s->group_role && api_role_from_string(s->group_role, &srv->group_role) < 0)
+		return log_error_errno(-EINVAL, "Bad group role '%s': reader, operator or admin",
+				       s->group_role);
+	srv->anon_loopback_role = API_ROLE_ANONYMOUS;
+	if (s->anonymous_loopback && !streq(s->anonymous_loopback, "none")) {
+		if (!streq(s->anonymous_loopback, "reader"))
+			return log_error_errno(-EINVAL,
+					       "Bad allow-anonymous-loopback '%s': none or reader (never more without a token)",
+					       s->anonymous_loopback);
+		srv->anon_loopback_role = API_ROLE_READER;
+	}
+	if (s->token_file) {
+		r = api_tokens_load(s->token_file, &srv->tokens, msg, sizeof(msg));
+		if (r < 0)
+			return log_error_errno(r, "Cannot use token file '%s': %s", s->token_file, msg);
+		log_info("Loaded %zu API tokens from '%s'", api_tokens_count(srv->tokens),
+			 s->token_file);
+	}
+	if (!s->tls_cert != !s->tls_key)
+		return log_error_errno(-EINVAL, "TLS needs both tls-cert and tls-key");
+	if (s->tls_cert) {
+		if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES)
+			return log_error_errno(-ENOTSUP, "This libmicrohttpd was built without TLS");
+		r = read_pem(s->tls_cert, &srv->tls_cert);
+		if (r < 0)
+			return log_error_errno(r, "Cannot read tls-cert '%s': %m", s->tls_cert);
+		r = read_pem(s->tls_key, &srv->tls_key);
+		if (r < 0)
+			return log_error_errno(r, "Cannot read tls-key '%s': %m", s->tls_key);
+	}
+	r = api_limits_new(s->rate, s->burst, s->connections_per_identity, &srv->limits);
+	if (r < 0)
+		return log_error_errno(r, "Cannot set up limits: %m");
+	return 0;
+}
+
 int api_server_new(const struct api_config *cfg, struct inv *inv, struct bindsvc *bindsvc,
 		   struct api_server **ret)
 {
-	struct api_server *srv = calloc(1, sizeof(*srv));
+	_cleanup_(api_server_freep) struct api_server *srv = calloc(1, sizeof(*srv));
 	int r;
 
 	if (!srv)
@@ -58,11 +185,14 @@ int api_server_new(const struct api_config *cfg, struct inv *inv, struct bindsvc
 	srv->ctx.inv = inv;
 	srv->ctx.bindsvc = bindsvc;
 	srv->ctx.cfg = *cfg;
+	r = setup_security(srv, &cfg->security);
+	if (r < 0)
+		return r; /* logged */
 	r = api_web_load(&srv->ctx, cfg->web_dir);
 	if (r < 0)
 		log_warning("Dashboard files in '%s' not all readable, continuing without them: %s",
 			    cfg->web_dir, strerror(-r));
-	*ret = srv;
+	*ret = TAKE_PTR(srv);
 	return 0;
 }
 
@@ -91,6 +221,12 @@ void api_server_free(struct api_server *srv)
 		return;
 	api_server_stop(srv);
 	api_ctx_clear(&srv->ctx);
+	api_tokens_free(srv->tokens);
+	api_limits_free(srv->limits);
+	if (srv->tls_key)
+		explicit_bzero(srv->tls_key, strlen(srv->tls_key));
+	free(srv->tls_key);
+	free(srv->tls_cert);
 	free(srv);
 }
 
@@ -166,10 +302,12 @@ static void free_blob(void *cls)
 	api_blob_unref(cls);
 }
 
-static enum MHD_Result send_response(struct MHD_Connection *c, struct api_response *resp)
+static enum MHD_Result send_response(struct MHD_Connection *c, struct api_response *resp,
+				     bool close)
 {
 	struct MHD_Response *r;
 	enum MHD_Result ret;
+	char num[16];
 
 	if (resp->body) {
 		r = MHD_create_response_from_buffer_with_free_callback_cls(
@@ -188,6 +326,14 @@ static enum MHD_Result send_response(struct MHD_Connection *c, struct api_respon
 		MHD_add_response_header(r, MHD_HTTP_HEADER_ETAG, resp->etag);
 	if (resp->allow)
 		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, resp->allow);
+	if (resp->www_authenticate)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE, resp->www_authenticate);
+	if (resp->retry_after) {
+		snprintf(num, sizeof(num), "%u", resp->retry_after);
+		MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, num);
+	}
+	if (close)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL,
 				resp->cache_control ? resp->cache_control : "no-cache");
 	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
@@ -196,83 +342,427 @@ static enum MHD_Result send_response(struct MHD_Connection *c, struct api_respon
 	return ret;
 }
 
+/* An answer before the body is read: the connection closes after it, the body unread. */
+static enum MHD_Result refuse(struct MHD_Connection *c, struct conn_req *cr,
+			      struct api_response *resp, const char *method, const char *url)
+{
+	enum MHD_Result ret;
+
+	log_debug("%s %.200s -> %u (refused before the body)", method, url, resp->status);
+	ret = send_response(c, resp, true);
+	api_blob_unref(resp->body);
+	return ret;
+}
+
+/* --- connections and identities ------------------------------------------------------- */
+
+static void unid_remove(struct api_server *srv, struct conn *ci)
+{
+	if (!ci->listed)
+		return;
+	if (ci->prev)
+		ci->prev->next = ci->next;
+	else
+		srv->unid_head = ci->next;
+	if (ci->next)
+		ci->next->prev = ci->prev;
+	else
+		srv->unid_tail = ci->prev;
+	ci->prev = ci->next = NULL;
+	ci->listed = false;
+	srv->unid_n--;
+}
+
+/* Drop a connection that has not identified itself: shutdown() makes MHD close it. */
+static void unid_drop(struct api_server *srv, struct conn *ci)
+{
+	unid_remove(srv, ci);
+	(void)shutdown(ci->fd, SHUT_RDWR);
+}
+
+/* Connections past the header timeout, oldest first; the time until the next one is due. */
+static int unid_sweep(struct api_server *srv)
+{
+	uint64_t now = now_usec(), limit = (uint64_t)srv->sec.header_timeout_s * 1000000u;
+
+	while (srv->unid_head) {
+		struct conn *ci = srv->unid_head;
+		if (now - ci->accepted_usec < limit)
+			return (int)((limit - (now - ci->accepted_usec)) / 1000u) + 1;
+		srv->timed_out++;
+		unid_drop(srv, ci);
+	}
+	return -1;
+}
+
+static bool peer_in_group(int fd, gid_t gid, const struct ucred *uc)
+{
+	gid_t groups[256];
+	socklen_t len = sizeof(groups);
+
+	if (uc->gid == gid)
+		return true;
+	/* SO_PEERGROUPS (Linux 4.13): the supplementary groups the peer had at connect(). */
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) < 0)
+		return false;
+	for (size_t i = 0; i < len / sizeof(gid_t); i++)
+		if (groups[i] == gid)
+			return true;
+	return false;
+}
+
+/* Who is at the other end, before any request: the uid on a unix socket, else the address. */
+static void identify_peer(struct api_server *srv, struct MHD_Connection *c, struct conn *ci)
+{
+	const union MHD_ConnectionInfo *info;
+	struct ucred uc;
+	socklen_t len = sizeof(uc);
+
+	ci->peer.role = API_ROLE_ANONYMOUS;
+	info = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	if (info && info->client_addr && info->client_addr->sa_family != AF_UNIX) {
+		const struct sockaddr *sa = info->client_addr;
+		if (sa->sa_family == AF_INET)
+			inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, ci->addr,
+				  sizeof(ci->addr));
+		else if (sa->sa_family == AF_INET6)
+			inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, ci->addr,
+				  sizeof(ci->addr));
+		ci->loopback = is_loopback(sa);
+		snprintf(ci->peer.name, sizeof(ci->peer.name), "anonymous:%s", ci->addr);
+		if (ci->loopback && srv->anon_loopback_role > API_ROLE_ANONYMOUS)
+			ci->peer.role = srv->anon_loopback_role;
+		return;
+	}
+	if (getsockopt(ci->fd, SOL_SOCKET, SO_PEERCRED, &uc, &len) < 0) {
+		snprintf(ci->peer.name, sizeof(ci->peer.name), "anonymous:unix");
+		return;
+	}
+	snprintf(ci->peer.name, sizeof(ci->peer.name), "uid:%u", (unsigned)uc.uid);
+	/* root, or passd's own user (who could ptrace it anyway), is admin. */
+	if (uc.uid == 0 || uc.uid == geteuid())
+		ci->peer.role = API_ROLE_ADMIN;
+	else if (srv->sec.socket_gid >= 0 && peer_in_group(ci->fd, (gid_t)srv->sec.socket_gid, &uc))
+		ci->peer.role = srv->group_role;
+}
+
+static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+			  enum MHD_ConnectionNotificationCode toe)
+{
+	struct listener *l = cls;
+	struct api_server *srv = l->srv;
+	struct conn *ci = *socket_context;
+
+	if (toe == MHD_CONNECTION_NOTIFY_CLOSED) {
+		if (!ci)
+			return;
+		unid_remove(srv, ci);
+		if (ci->identified)
+			api_limits_conn_del(srv->limits, ci->key);
+		free(ci);
+		*socket_context = NULL;
+		return;
+	}
+	ci = calloc(1, sizeof(*ci));
+	if (!ci)
+		return; /* on_request answers 503 for a connection without one */
+	const union MHD_ConnectionInfo *info = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+	ci->srv = srv;
+	ci->fd = info ? info->connect_fd : -1;
+	ci->accepted_usec = now_usec();
+	*socket_context = ci;
+	identify_peer(srv, c, ci);
+	/*
+	 * Until it sends a request with an identity, a connection is on probation: at most
+	 * unauthenticated_max of them, and the oldest makes room for a new one, so idle or slow
+	 * clients cannot fill the server. A unix peer with a role is identified at once.
+	 */
+	if (ci->peer.role > API_ROLE_ANONYMOUS && !ci->addr[0]) {
+		snprintf(ci->key, sizeof(ci->key), "%s", ci->peer.name);
+		if (api_limits_conn_add(srv->limits, ci->key, ci->accepted_usec) == 0) {
+			ci->identified = true;
+			return;
+		}
+		(void)shutdown(ci->fd, SHUT_RDWR); /* over its own limit */
+		return;
+	}
+	if (srv->unid_n >= srv->sec.unauthenticated_max && srv->unid_head) {
+		srv->evicted++;
+		unid_drop(srv, srv->unid_head);
+	}
+	ci->prev = srv->unid_tail;
+	if (srv->unid_tail)
+		srv->unid_tail->next = ci;
+	else
+		srv->unid_head = ci;
+	srv->unid_tail = ci;
+	ci->listed = true;
+	srv->unid_n++;
+}
+
+/* The identity of a request: its bearer token, else its connection's. 0 or an answer. */
+static int identify_request(struct api_server *srv, struct MHD_Connection *c, struct conn *ci,
+			    struct api_identity *id, struct api_response *resp)
+{
+	const char *auth = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+						       MHD_HTTP_HEADER_AUTHORIZATION);
+	int r;
+
+	*id = ci->peer;
+	if (!auth)
+		return 0;
+	r = api_tokens_check(srv->tokens, auth, id);
+	if (r == 0)
+		return 0;
+	*id = ci->peer;
+	id->role = API_ROLE_ANONYMOUS; /* a bad token never falls back to the socket's identity */
+	api_respond_errorf(resp, PD_ERR_UNAUTHORIZED,
+			   r == -EINVAL ? "malformed Authorization header: expected 'Bearer TOKEN'"
+					: "unknown bearer token");
+	resp->www_authenticate = r == -EINVAL ? "Bearer realm=\"passd\", error=\"invalid_request\""
+					      : "Bearer realm=\"passd\", error=\"invalid_token\"";
+	return -EACCES;
+}
+
+/* The first identified request moves its connection off probation. */
+static int admit(struct api_server *srv, struct conn *ci, const struct api_identity *id,
+		 struct api_response *resp)
+{
+	if (ci->identified || id->role <= API_ROLE_ANONYMOUS || ci->peer.role > API_ROLE_ANONYMOUS)
+		return 0; /* already counted, nobody, or anonymous loopback (stays on probation) */
+	snprintf(ci->key, sizeof(ci->key), "%s", id->name);
+	if (api_limits_conn_add(srv->limits, ci->key, now_usec()) < 0) {
+		api_respond_errorf(resp, PD_ERR_TOO_MANY_REQUESTS,
+				   "'%s' has %u connections open already", id->name,
+				   srv->sec.connections_per_identity);
+		resp->retry_after = 1;
+		return -EMFILE;
+	}
+	ci->identified = true;
+	unid_remove(srv, ci);
+	return 0;
+}
+
+struct header_sum {
+	size_t args;
+	bool te, cl;
+};
+
+static enum MHD_Result sum_arg(void *cls, enum MHD_ValueKind kind, const char *key,
+			       const char *value)
+{
+	struct header_sum *h = cls;
+
+	h->args += strlen(key) + (value ? strlen(value) + 1 : 0) + 1;
+	return MHD_YES;
+}
+
+/* Everything decided from the request head alone: 0, or an answer and the body stays unread. */
+static int check_head(struct api_server *srv, struct MHD_Connection *c, struct conn *ci,
+		      struct conn_req *cr, const char *method, const char *url,
+		      struct api_response *resp)
+{
+	const union MHD_ConnectionInfo *info;
+	const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+						     MHD_HTTP_HEADER_CONTENT_LENGTH);
+	const char *te = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+						     MHD_HTTP_HEADER_TRANSFER_ENCODING);
+	struct header_sum hs = { 0 };
+	unsigned wait;
+
+	/* Sizes first: nothing else is looked at in an oversized request. */
+	MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, sum_arg, &hs);
+	if (strlen(url) + hs.args > URI_MAX) {
+		api_respond_errorf(resp, PD_ERR_URI_TOO_LONG, "the request target is over %d bytes",
+				   URI_MAX);
+		return -E2BIG;
+	}
+	info = MHD_get_connection_info(c, MHD_CONNECTION_INFO_REQUEST_HEADER_SIZE);
+	if (info && info->header_size > HEADERS_MAX) {
+		api_respond_errorf(resp, PD_ERR_HEADERS_TOO_LARGE,
+				   "the request head is over %d bytes", HEADERS_MAX);
+		return -E2BIG;
+	}
+
+	/* Who asks, and whether they are asking too often. */
+	if (identify_request(srv, c, ci, &cr->id, resp) < 0 ||
+	    admit(srv, ci, &cr->id, resp) < 0)
+		goto limited;
+	wait = api_limits_take(srv->limits,
+			       cr->id.role > API_ROLE_ANONYMOUS ? cr->id.name : ci->peer.name,
+			       now_usec());
+	if (wait) {
+		api_respond_errorf(resp, PD_ERR_TOO_MANY_REQUESTS,
+				   "'%s' is over %u requests per second; retry in %u s",
+				   cr->id.name, srv->sec.rate, wait);
+		resp->retry_after = wait;
+		return -EBUSY;
+	}
+
+	/* Framing: one length, stated up front, within the limit. */
+	if (te && cl) {
+		api_respond_errorf(resp, PD_ERR_BAD_REQUEST,
+				   "Transfer-Encoding and Content-Length together are refused");
+		return -EINVAL;
+	}
+	if (te) {
+		api_respond_errorf(resp, PD_ERR_LENGTH_REQUIRED,
+				   "request bodies need a Content-Length (chunked bodies are refused)");
+		return -EINVAL;
+	}
+	if (cl) {
+		char *end;
+		unsigned long long n;
+		errno = 0;
+		n = strtoull(cl, &end, 10);
+		if (errno || end == cl || *end || cl[0] == '-' || cl[0] == '+') {
+			api_respond_errorf(resp, PD_ERR_BAD_REQUEST, "bad Content-Length");
+			return -EINVAL;
+		}
+		if (n > API_BODY_MAX) {
+			api_respond_errorf(resp, PD_ERR_TOO_LARGE,
+					   "request body over the limit of %d bytes", API_BODY_MAX);
+			return -EFBIG;
+		}
+	}
+
+	/* The route, and whether this caller may use it: before a byte of the body is read. */
+	if (api_route_find(method, url, &cr->match, resp) < 0)
+		return -ENOENT;
+	if (api_route_authorize(&cr->match, &cr->id, resp) < 0) {
+		if (srv->sec.audit && api_route_changes_state(&cr->match)) {
+			struct audit_request ar = { cr->id.name, api_role_to_string(cr->id.role), method,
+						    api_route_pattern(&cr->match), url };
+			(void)auditsvc_refused(srv->sec.audit, &ar, resp->status, NULL); /* logs */
+		}
+		return -EACCES;
+	}
+	if (cl && strcmp(cl, "0") != 0) {
+		const char *ct = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+							     MHD_HTTP_HEADER_CONTENT_TYPE);
+		if (streq(method, "GET") || streq(method, "HEAD")) {
+			api_respond_errorf(resp, PD_ERR_BAD_REQUEST, "%s takes no body", method);
+			return -EINVAL;
+		}
+		if (!api_content_type_is_json(ct)) {
+			api_respond_errorf(resp, PD_ERR_UNSUPPORTED_MEDIA_TYPE,
+					   "request bodies are JSON: send Content-Type: application/json");
+			return -EINVAL;
+		}
+	}
+	return 0;
+
+limited:
+	return -EACCES;
+}
+
+/* Record the end of an audited request; a failure is logged by the service. */
+static void audit_finish(struct api_server *srv, struct conn_req *cr, const struct api_response *resp)
+{
+	const char *code = NULL;
+
+	if (!cr->audit_id || !srv->sec.audit)
+		return;
+	if (resp->status >= 400)
+		code = resp->body ? "error" : "failed";
+	(void)auditsvc_finish(srv->sec.audit, cr->audit_id, resp->status,
+			      resp->status < 400 ? "ok" : code, NULL);
+	cr->audit_id = 0;
+}
+
+static void run(struct api_server *srv, struct MHD_Connection *c, struct conn_req *cr,
+		const char *method, const char *url, struct api_response *resp)
+{
+	struct api_request req = {
+		.method = method,
+		.path = url,
+		.body = cr->body,
+		.body_len = cr->len,
+		.ctx = &srv->ctx,
+		.identity = &cr->id,
+		.conn = c,
+		.cr = cr,
+	};
+
+	if (srv->sec.audit && api_route_changes_state(&cr->match)) {
+		struct audit_request ar = { cr->id.name, api_role_to_string(cr->id.role), method,
+					    api_route_pattern(&cr->match), url };
+		struct pd_error err = PD_ERROR_INIT;
+		/* A change that cannot be recorded is not made. */
+		if (auditsvc_begin(srv->sec.audit, &ar, &cr->audit_id, &err) < 0) {
+			api_respond_errorf(resp, PD_ERR_UNAVAILABLE,
+					   "the audit log cannot record this request: %s", err.message);
+			return;
+		}
+	}
+	if (cr->len > 0 && api_body_check(cr->body, cr->len, resp) < 0)
+		return;
+	api_route_run(&req, resp, &cr->match);
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
 				  const char *method, const char *version, const char *upload_data,
 				  size_t *upload_data_size, void **con_cls)
 {
-	struct api_server *srv = cls;
+	struct listener *l = cls;
+	struct api_server *srv = l->srv;
 	struct conn_req *cr = *con_cls;
 	struct api_response resp = { .status = 500 };
 	enum MHD_Result ret;
 
 	if (!cr) {
-		const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-							     MHD_HTTP_HEADER_CONTENT_LENGTH);
+		const union MHD_ConnectionInfo *info =
+			MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+		struct conn *ci = info ? info->socket_context : NULL;
+
 		cr = calloc(1, sizeof(*cr));
 		if (!cr)
 			return MHD_NO;
 		cr->conn = c;
 		*con_cls = cr;
-		/* Refuse a large body before reading it. */
-		if (cl && strtoull(cl, NULL, 10) > BODY_LIMIT) {
-			cr->too_large = true;
-			api_respond_errorf(&resp, PD_ERR_TOO_LARGE,
-					   "request body over the limit of %d bytes", BODY_LIMIT);
-			return send_response(c, &resp);
+		if (!ci) {
+			api_respond_errorf(&resp, PD_ERR_UNAVAILABLE, "out of memory");
+			return refuse(c, cr, &resp, method, url);
 		}
+		if (check_head(srv, c, ci, cr, method, url, &resp) < 0)
+			return refuse(c, cr, &resp, method, url);
 		return MHD_YES;
 	}
 
 	if (cr->resumed) {
 		/* The answer a suspended handler left for us. */
 		log_debug("%s %s -> %u (deferred)", method, url, cr->deferred_resp.status);
-		ret = send_response(c, &cr->deferred_resp);
+		audit_finish(srv, cr, &cr->deferred_resp);
+		ret = send_response(c, &cr->deferred_resp, false);
 		api_blob_unref(cr->deferred_resp.body);
 		cr->deferred_resp.body = NULL;
 		return ret;
 	}
 
 	if (*upload_data_size > 0) {
-		if (!cr->too_large && cr->len + *upload_data_size <= BODY_LIMIT) {
-			char *nb = realloc(cr->body, cr->len + *upload_data_size + 1);
-			if (!nb)
-				return MHD_NO;
-			memcpy(nb + cr->len, upload_data, *upload_data_size);
-			cr->len += *upload_data_size;
-			nb[cr->len] = '\0';
-			cr->body = nb;
-		} else {
-			cr->too_large = true;
-		}
+		/* Content-Length was checked: MHD hands us at most that many bytes. */
+		if (cr->len + *upload_data_size > API_BODY_MAX)
+			return MHD_NO;
+		char *nb = realloc(cr->body, cr->len + *upload_data_size + 1);
+		if (!nb)
+			return MHD_NO;
+		memcpy(nb + cr->len, upload_data, *upload_data_size);
+		cr->len += *upload_data_size;
+		nb[cr->len] = '\0';
+		cr->body = nb;
 		*upload_data_size = 0;
 		return MHD_YES;
 	}
 
-	if (cr->too_large) {
-		api_respond_errorf(&resp, PD_ERR_TOO_LARGE, "request body over the limit of %d bytes",
-				   BODY_LIMIT);
-	} else {
-		/* Until identities land (issue 7), every caller is what it was: all-powerful. */
-		static const struct api_identity everyone = { API_ROLE_ADMIN, "unauthenticated" };
-		struct api_request req = {
-			.identity = &everyone,
-			.method = method,
-			.path = url,
-			.body = cr->body,
-			.body_len = cr->len,
-			.ctx = &srv->ctx,
-			.conn = c,
-			.cr = cr,
-		};
-		api_route(&req, &resp);
-		if (cr->deferred) {
-			api_blob_unref(resp.body);
-			MHD_suspend_connection(c);
-			return MHD_YES;
-		}
+	run(srv, c, cr, method, url, &resp);
+	if (cr->deferred) {
+		api_blob_unref(resp.body);
+		MHD_suspend_connection(c);
+		return MHD_YES;
 	}
+	audit_finish(srv, cr, &resp);
 	log_debug("%s %s -> %u", method, url, resp.status);
-	ret = send_response(c, &resp);
+	ret = send_response(c, &resp, false);
 	api_blob_unref(resp.body);
 	return ret;
 }
@@ -280,10 +770,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 			 enum MHD_RequestTerminationCode toe)
 {
+	struct listener *l = cls;
 	struct conn_req *cr = *con_cls;
 
 	if (!cr)
 		return;
+	if (cr->audit_id && l->srv->sec.audit) /* the client went away first */
+		(void)auditsvc_finish(l->srv->sec.audit, cr->audit_id, 0, "client_gone", NULL);
 	api_blob_unref(cr->deferred_resp.body);
 	free(cr->body);
 	free(cr);
@@ -334,8 +827,7 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 }
 
 /* --- listening ------------------------------------------------------------------------ */
-
-static int listen_unix(const char *path, int *ret_fd)
+static int listen_unix(const char *path, long gid, int *ret_fd)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	_cleanup_close_ int fd = -1;
@@ -360,7 +852,9 @@ static int listen_unix(const char *path, int *ret_fd)
 	}
 	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
 		return -errno;
-	if (chmod(path, 0660) < 0 || listen(fd, 128) < 0) {
+	/* 0660 root:GROUP (docs/security.md): only root and the group can connect at all. */
+	if (chmod(path, 0660) < 0 || (gid >= 0 && chown(path, (uid_t)-1, (gid_t)gid) < 0) ||
+	    listen(fd, 128) < 0) {
 		int r = -errno;
 		(void)unlink(path);
 		return r;
@@ -378,7 +872,7 @@ static bool is_loopback(const struct sockaddr *sa)
 	return false;
 }
 
-static int listen_tcp(const char *hostport, int *ret_fd, char **ret_desc)
+static int listen_tcp(const char *hostport, bool secured, int *ret_fd, char **ret_desc)
 {
 	struct addrinfo hints = { .ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV | AI_NUMERICHOST };
 	_cleanup_free_ char *host = strdup(hostport);
@@ -404,8 +898,8 @@ static int listen_tcp(const char *hostport, int *ret_fd, char **ret_desc)
 	}
 	if (getaddrinfo(host, port, &hints, &ai) != 0 || !ai)
 		return -EINVAL;
-	/* Until bearer tokens exist (CONTRACT: --token-file), only loopback is safe to serve. */
-	if (!is_loopback(ai->ai_addr)) {
+	/* Beyond loopback, only with TLS and tokens: a bearer token in clear text is no secret. */
+	if (!secured && !is_loopback(ai->ai_addr)) {
 		freeaddrinfo(ai);
 		return -EPERM;
 	}
@@ -439,14 +933,16 @@ int api_server_listen(struct api_server *srv, const char *spec, char **ret_desc)
 	_cleanup_free_ char *desc = NULL;
 	_cleanup_close_ int fd = -1;
 	const union MHD_DaemonInfo *info;
+	unsigned flags = MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME;
 	int r;
 
 	if (srv->n >= MAX_LISTENERS)
 		return -E2BIG;
 	l = &srv->listeners[srv->n];
+	*l = (struct listener){ .srv = srv };
 
 	if (strncmp(spec, "unix:", 5) == 0 && spec[5] == '/') {
-		r = listen_unix(spec + 5, &fd);
+		r = listen_unix(spec + 5, srv->sec.socket_gid, &fd);
 		if (r < 0)
 			return r;
 		l->unix_path = strdup(spec + 5);
@@ -454,22 +950,36 @@ int api_server_listen(struct api_server *srv, const char *spec, char **ret_desc)
 		if (!l->unix_path || !desc)
 			return -ENOMEM;
 	} else if (strncmp(spec, "tcp:", 4) == 0) {
-		r = listen_tcp(spec + 4, &fd, &desc);
+		r = listen_tcp(spec + 4, srv->tls_cert && srv->tokens, &fd, &desc);
 		if (r < 0)
 			return r;
+		l->tcp = true;
+		l->tls = srv->tls_cert != NULL;
+		if (l->tls) {
+			char *d = NULL;
+			if (asprintf(&d, "%s (TLS)", desc) < 0)
+				return -ENOMEM;
+			free(desc);
+			desc = d;
+			flags |= MHD_USE_TLS;
+		}
 	} else {
 		return -EINVAL;
 	}
 
+	/* Options that only apply to TLS come last, after an END for plain listeners. */
 	l->mhd = MHD_start_daemon(
-		MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME, 0, NULL, NULL,
-		on_request, srv, MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_NOTIFY_COMPLETED,
-		on_completed, srv, MHD_OPTION_UNESCAPE_CALLBACK, unescape, srv,
+		flags, 0, NULL, NULL, on_request, l, MHD_OPTION_LISTEN_SOCKET, fd,
+		MHD_OPTION_NOTIFY_COMPLETED, on_completed, l, MHD_OPTION_NOTIFY_CONNECTION,
+		on_connection, l, MHD_OPTION_UNESCAPE_CALLBACK, unescape, srv,
 		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, srv, MHD_OPTION_CONNECTION_LIMIT,
 		srv->ctx.cfg.connection_limit ? srv->ctx.cfg.connection_limit : 1024u,
 		MHD_OPTION_CONNECTION_TIMEOUT,
 		srv->ctx.cfg.connection_timeout_s ? srv->ctx.cfg.connection_timeout_s : 30u,
-		MHD_OPTION_END);
+		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONN_MEMORY,
+		MHD_OPTION_STRICT_FOR_CLIENT, 1,
+		l->tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, srv->tls_cert,
+		MHD_OPTION_HTTPS_MEM_KEY, srv->tls_key, MHD_OPTION_END);
 	if (!l->mhd) {
 		if (l->unix_path)
 			(void)unlink(l->unix_path);
@@ -499,17 +1009,19 @@ void api_server_dispatch(struct api_server *srv, size_t i)
 {
 	if (i < srv->n)
 		(void)MHD_run(srv->listeners[i].mhd); /* failures are per connection; MHD logs them */
+	(void)unid_sweep(srv);
 }
 
 void api_server_dispatch_all(struct api_server *srv)
 {
 	for (size_t i = 0; i < srv->n; i++)
 		(void)MHD_run(srv->listeners[i].mhd);
+	(void)unid_sweep(srv);
 }
 
 int api_server_timeout_ms(struct api_server *srv)
 {
-	int best = -1;
+	int best = unid_sweep(srv);
 
 	for (size_t i = 0; i < srv->n; i++) {
 		MHD_UNSIGNED_LONG_LONG t;
@@ -520,4 +1032,13 @@ int api_server_timeout_ms(struct api_server *srv)
 		}
 	}
 	return best;
+}
+
+void api_server_stats(const struct api_server *srv, struct api_server_stats *ret)
+{
+	*ret = (struct api_server_stats){
+		.unidentified = srv->unid_n,
+		.evicted = srv->evicted,
+		.timed_out = srv->timed_out,
+	};
 }

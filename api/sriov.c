@@ -8,6 +8,7 @@
 #include "core/sriov.h"
 #include "handlers.h"
 #include "pci-addr.h"
+#include "routes.h"
 
 /* The present VFs of @pf in the inventory, as an array of addresses (or NULL). */
 static json_t *vf_addresses(const struct inv *inv, const char *pf)
@@ -134,6 +135,8 @@ void api_devices_sriov(struct api_request *req, struct api_response *resp, const
 				   r < 0 ? e.text : "num_vfs out of range");
 		return;
 	}
+	if (force && api_request_require(req, resp, API_ROLE_ADMIN, "force") < 0)
+		return;
 
 	q = calloc(1, sizeof(*q));
 	if (!q) {

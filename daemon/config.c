@@ -70,6 +70,30 @@ static const struct cfg_option options[] = {
 	  "where RELEASE/modules.dep says what can be loaded (default: /lib/modules on the real host, none on a simulated tree)" },
 	{ "modprobe", CFG_PATH, offsetof(struct cfg, modprobe), "/sbin/modprobe", CFG_RESTART, 0,
 	  0, "the program --load-modules runs" },
+	{ "socket-group", CFG_STRING, offsetof(struct cfg, socket_group), "passd", CFG_RESTART, 0,
+	  0, "group of the unix sockets (0660 root:GROUP); root's group when it does not exist" },
+	{ "group-role", CFG_STRING, offsetof(struct cfg, group_role), "operator", CFG_RESTART, 0,
+	  0, "role of socket-group's members on the unix socket: reader, operator or admin" },
+	{ "allow-anonymous-loopback", CFG_STRING, offsetof(struct cfg, anonymous_loopback), "none",
+	  CFG_RESTART, 0, 0, "role of loopback TCP clients without a token: none or reader" },
+	{ "tls-cert", CFG_PATH, offsetof(struct cfg, tls_cert), NULL, CFG_RESTART, 0, 0,
+	  "PEM certificate: tcp listeners speak TLS (needed beyond loopback)" },
+	{ "tls-key", CFG_PATH, offsetof(struct cfg, tls_key), NULL, CFG_RESTART, 0, 0,
+	  "PEM private key of tls-cert" },
+	{ "max-connections", CFG_UINT, offsetof(struct cfg, max_connections), "1024", CFG_RESTART,
+	  16, 65536, "open connections per listener" },
+	{ "connection-timeout", CFG_UINT, offsetof(struct cfg, connection_timeout_s), "30",
+	  CFG_RESTART, 1, 3600, "seconds an idle connection is kept" },
+	{ "max-connections-per-identity", CFG_UINT, offsetof(struct cfg, connections_per_identity),
+	  "32", CFG_RESTART, 1, 65536, "open connections of one token or uid" },
+	{ "max-unauthenticated", CFG_UINT, offsetof(struct cfg, unauthenticated_max), "64",
+	  CFG_RESTART, 1, 65536, "connections not identified yet; the oldest makes room" },
+	{ "header-timeout", CFG_UINT, offsetof(struct cfg, header_timeout_s), "10", CFG_RESTART, 1,
+	  3600, "seconds a new connection has to send an identified request" },
+	{ "rate-limit", CFG_UINT, offsetof(struct cfg, rate_limit), "50", CFG_RESTART, 0, 1000000,
+	  "requests per second per identity (429 beyond), 0 for none" },
+	{ "rate-burst", CFG_UINT, offsetof(struct cfg, rate_burst), "100", CFG_RESTART, 1, 1000000,
+	  "requests an identity may send at once before rate-limit applies" },
 };
 
 static const struct cfg_option *find_option(const char *name)
@@ -93,6 +117,12 @@ static int set_value(struct cfg *c, const struct cfg_option *o, const char *valu
 			fprintf(stderr, "passd: %s: '%s' needs a value\n", where, o->name);
 			return -EINVAL;
 		}
+		for (const char *ch = value; *ch; ch++)
+			if ((unsigned char)*ch < 0x20 || *ch == 0x7f) {
+				fprintf(stderr, "passd: %s: '%s' holds a control character\n", where,
+					o->name);
+				return -EINVAL;
+			}
 		free(*s);
 		*s = strdup(value);
 		return *s ? 0 : -ENOMEM;
@@ -184,35 +214,40 @@ static char *trim(char *s)
 	return s;
 }
 
-/* "key = value" lines; '#' starts a comment line. Keys named on the command line are skipped. */
-static int parse_file(struct cfg *c, const char *path, bool must_exist, const bool *from_cli,
-		      bool *set)
+/*
+ * "key = value" lines; '#' starts a comment line. Keys named on the command line are skipped.
+ * A line too long, with a NUL byte, or a key given twice (but listen) is an error, never
+ * cut or guessed at.
+ */
+static int parse_stream(struct cfg *c, FILE *f, const char *path, const bool *from_cli, bool *set)
 {
-	FILE *f = fopen(path, "re");
-	char line[4096];
+	_cleanup_free_ char *line = NULL;
+	size_t cap = 0;
+	ssize_t len;
 	unsigned lineno = 0;
-	bool list_reset = false;
+	bool list_reset = false, seen[ELEMENTSOF(options)] = { false };
 
-	if (!f) {
-		if (errno == ENOENT && !must_exist)
-			return 0;
-		fprintf(stderr, "passd: cannot read config file '%s': %s\n", path, strerror(errno));
-		return -errno;
-	}
-	while (fgets(line, sizeof(line), f)) {
+	while ((len = getline(&line, &cap, f)) >= 0) {
 		char where[PATH_MAX + 32], *key, *value, *eq;
 		const struct cfg_option *o;
 		int r;
 
 		lineno++;
-		snprintf(where, sizeof(where), "%s:%u", path, lineno);
+		snprintf(where, sizeof(where), "%.4000s:%u", path, lineno);
+		if (len > 4096) {
+			fprintf(stderr, "passd: %s: line longer than 4096 bytes\n", where);
+			return -EINVAL;
+		}
+		if (strlen(line) != (size_t)len) {
+			fprintf(stderr, "passd: %s: holds a NUL byte\n", where);
+			return -EINVAL;
+		}
 		key = trim(line);
 		if (key[0] == '\0' || key[0] == '#')
 			continue;
 		eq = strchr(key, '=');
 		if (!eq) {
 			fprintf(stderr, "passd: %s: expected 'key = value'\n", where);
-			fclose(f);
 			return -EINVAL;
 		}
 		*eq = '\0';
@@ -220,10 +255,14 @@ static int parse_file(struct cfg *c, const char *path, bool must_exist, const bo
 		value = trim(eq + 1);
 		o = find_option(key);
 		if (!o) {
-			fprintf(stderr, "passd: %s: unknown option '%s'\n", where, key);
-			fclose(f);
+			fprintf(stderr, "passd: %s: unknown option '%.64s'\n", where, key);
 			return -EINVAL;
 		}
+		if (o->type != CFG_LIST && seen[o - options]) {
+			fprintf(stderr, "passd: %s: '%s' is set twice\n", where, o->name);
+			return -EINVAL;
+		}
+		seen[o - options] = true;
 		if (from_cli[o - options])
 			continue;
 		if (o->type == CFG_LIST && !list_reset) {
@@ -234,13 +273,47 @@ static int parse_file(struct cfg *c, const char *path, bool must_exist, const bo
 			list_reset = true;
 		}
 		r = set_value(c, o, value, where);
-		if (r < 0) {
-			fclose(f);
+		if (r < 0)
 			return r;
-		}
 		set[o - options] = true;
 	}
+	return 0;
+}
+
+static int parse_file(struct cfg *c, const char *path, bool must_exist, const bool *from_cli,
+		      bool *set)
+{
+	FILE *f = fopen(path, "re");
+	int r;
+
+	if (!f) {
+		if (errno == ENOENT && !must_exist)
+			return 0;
+		fprintf(stderr, "passd: cannot read config file '%s': %s\n", path, strerror(errno));
+		return -errno;
+	}
+	r = parse_stream(c, f, path, from_cli, set);
 	fclose(f);
+	return r;
+}
+
+int cfg_parse_text(const char *text, size_t len, struct cfg **ret)
+{
+	_cleanup_(cfg_freep) struct cfg *c = calloc(1, sizeof(*c));
+	bool none[ELEMENTSOF(options)] = { false }, set[ELEMENTSOF(options)] = { false };
+	FILE *f;
+	int r;
+
+	if (!c)
+		return -ENOMEM;
+	f = fmemopen((void *)text, len, "r");
+	if (!f)
+		return len ? -errno : -EINVAL;
+	r = parse_stream(c, f, "text", none, set);
+	fclose(f);
+	if (r < 0)
+		return r;
+	*ret = TAKE_PTR(c);
 	return 0;
 }
 
@@ -258,6 +331,8 @@ static void usage(FILE *out)
 	}
 	fprintf(out, "  %-26s %s\n", "--config FILE",
 		"read options from FILE (default: " DEFAULT_CONFIG_FILE " when present)");
+	fprintf(out, "  %-26s %s\n", "--list-routes",
+		"print every API route with its least role and exit");
 	fprintf(out, "  %-26s %s\n", "--help, --version", "print this or the version and exit");
 	fprintf(out, "\nSignals: SIGTERM/SIGINT stop, SIGHUP reloads the config file.\n");
 }
@@ -281,7 +356,7 @@ static int apply_defaults(struct cfg *c, const bool *set)
 int cfg_parse(int argc, char **argv, struct cfg **ret)
 {
 	_cleanup_(cfg_freep) struct cfg *c = calloc(1, sizeof(*c));
-	struct option longopts[ELEMENTSOF(options) + 4];
+	struct option longopts[ELEMENTSOF(options) + 5];
 	bool from_cli[ELEMENTSOF(options)] = { false }, file_set[ELEMENTSOF(options)];
 	const char *config_file = NULL;
 	size_t n = 0;
@@ -295,6 +370,7 @@ int cfg_parse(int argc, char **argv, struct cfg **ret)
 									     : required_argument,
 						 NULL, (int)(256 + i) };
 	longopts[n++] = (struct option){ "config", required_argument, NULL, 'c' };
+	longopts[n++] = (struct option){ "list-routes", no_argument, NULL, 'R' };
 	longopts[n++] = (struct option){ "help", no_argument, NULL, 'h' };
 	longopts[n++] = (struct option){ "version", no_argument, NULL, 'V' };
 	longopts[n] = (struct option){ 0 };
@@ -310,6 +386,8 @@ int cfg_parse(int argc, char **argv, struct cfg **ret)
 			return 1;
 		} else if (opt == 'c') {
 			config_file = optarg;
+		} else if (opt == 'R') {
+			c->list_routes = true;
 		} else if (opt >= 256 && opt < 256 + (int)ELEMENTSOF(options)) {
 			const struct cfg_option *o = &options[opt - 256];
 			r = set_value(c, o, o->type == CFG_BOOL && !optarg ? "true" : optarg,
@@ -394,5 +472,10 @@ void cfg_free(struct cfg *c)
 	free(c->config_file);
 	free(c->modules_dir);
 	free(c->modprobe);
+	free(c->socket_group);
+	free(c->group_role);
+	free(c->anonymous_loopback);
+	free(c->tls_cert);
+	free(c->tls_key);
 	free(c);
 }

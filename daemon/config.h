@@ -32,6 +32,20 @@ struct cfg {
 	int load_modules;  /* CFG_AUTO (-1): yes on the real host only; 0 no; 1 yes */
 	char *modules_dir; /* NULL: /lib/modules on the real host, none on a simulated tree */
 	char *modprobe;
+	/* Identity, transport and limits (docs/security.md). */
+	char *socket_group;
+	char *group_role;
+	char *anonymous_loopback;
+	char *tls_cert;
+	char *tls_key;
+	unsigned max_connections;
+	unsigned connection_timeout_s;
+	unsigned connections_per_identity;
+	unsigned unauthenticated_max;
+	unsigned header_timeout_s;
+	unsigned rate_limit;
+	unsigned rate_burst;
+	bool list_routes; /* --list-routes: print the route table and exit */
 };
 
 #define CFG_AUTO (-1)
@@ -42,6 +56,8 @@ struct cfg {
  * after printing a message to stderr (exit 2).
  */
 int cfg_parse(int argc, char **argv, struct cfg **ret);
+/* Parse the text of a config file alone (the fuzzer's entry); messages go to stderr. */
+int cfg_parse_text(const char *text, size_t len, struct cfg **ret);
 /* Re-read the config file for SIGHUP: applies what may change live, warns about the rest. */
 int cfg_reload(struct cfg *cur);
 void cfg_free(struct cfg *c);

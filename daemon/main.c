@@ -5,6 +5,7 @@
 #include <config.h>
 
 #include <errno.h>
+#include <grp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +18,7 @@
 
 #include "api/api.h"
 #include "config.h"
+#include "core/audit.h"
 #include "core/bind.h"
 #include "core/domains.h"
 #include "core/inventory.h"
@@ -43,6 +45,7 @@ struct passd {
 	struct preflight *preflight;
 	struct domsvc *domsvc;
 	struct workq *workq;
+	struct auditsvc *audit;
 	struct api_server *api;
 	int exit_code;
 };
@@ -246,6 +249,7 @@ static void passd_teardown(struct passd *p)
 	if (p->api)
 		api_server_dispatch_all(p->api);
 	api_server_free(p->api);
+	auditsvc_free(p->audit);
 	workq_free(p->workq);
 	domsvc_free(p->domsvc);
 	bindsvc_free(p->bindsvc);
@@ -258,6 +262,18 @@ static void passd_teardown(struct passd *p)
 	sysfs_free(p->sysfs);
 	loop_free(p->loop);
 	cfg_free(p->cfg);
+}
+
+/* The unix sockets' group: socket-group, or root's when it does not exist (with a warning). */
+static long socket_gid(const char *name)
+{
+	struct group *g = getgrnam(name);
+
+	if (g)
+		return (long)g->gr_gid;
+	log_warning("Group '%s' does not exist: the unix sockets are 0660 root:root, so only root can use them (create the group, or set socket-group)",
+		    name);
+	return 0;
 }
 
 static int passd_setup(struct passd *p)
@@ -326,7 +342,26 @@ static int passd_setup(struct passd *p)
 		.preflight = p->preflight,
 		.domsvc = p->domsvc,
 		.workq = p->workq,
+		.connection_limit = p->cfg->max_connections,
+		.connection_timeout_s = p->cfg->connection_timeout_s,
+		.security = {
+			.token_file = p->cfg->token_file,
+			.tls_cert = p->cfg->tls_cert,
+			.tls_key = p->cfg->tls_key,
+			.socket_gid = socket_gid(p->cfg->socket_group),
+			.group_role = p->cfg->group_role,
+			.anonymous_loopback = p->cfg->anonymous_loopback,
+			.connections_per_identity = p->cfg->connections_per_identity,
+			.unauthenticated_max = p->cfg->unauthenticated_max,
+			.header_timeout_s = p->cfg->header_timeout_s,
+			.rate = p->cfg->rate_limit,
+			.burst = p->cfg->rate_burst,
+		},
 	};
+	r = auditsvc_new(p->db, &p->audit);
+	if (r < 0)
+		return r; /* logged */
+	acfg.security.audit = p->audit;
 	r = bindsvc_new(p->sysfs, p->db, p->inv, &p->bindsvc);
 	if (r < 0)
 		return log_error_errno(r, "Cannot create the binding service: %m");
@@ -351,7 +386,7 @@ static int passd_setup(struct passd *p)
 		r = api_server_listen(p->api, spec, &desc);
 		if (r == -EPERM)
 			return log_error_errno(r,
-					       "Refusing to listen on '%s': only loopback TCP addresses are allowed until token authentication is configured",
+					       "Refusing to listen on '%s': beyond loopback, TCP needs TLS (tls-cert, tls-key) and a token-file",
 					       spec);
 		if (r == -EINVAL)
 			return log_error_errno(r, "Bad listen address '%s'", spec);
@@ -389,6 +424,11 @@ int main(int argc, char **argv)
 	if (r != 0)
 		return r > 0 ? EXIT_SUCCESS : 2;
 	log_set_max_level(p.cfg->log_level);
+	if (p.cfg->list_routes) {
+		api_routes_print(stdout);
+		cfg_free(p.cfg);
+		return EXIT_SUCCESS;
+	}
 	signal(SIGPIPE, SIG_IGN);
 
 	r = passd_setup(&p);

@@ -8,6 +8,10 @@
  * views never disagree. A failed or timed-out poll shows the "unreachable" banner, which goes
  * away at the next poll the daemon answers.
  *
+ * Every request sends the bearer token the page was given (docs/security.md): from a link's
+ * fragment (#token=..., removed from the address bar at once, never sent to a server) or the
+ * login form, kept in sessionStorage for this tab only. A 401 shows the form.
+ *
  * Rendering touches only the group cards whose content changed (each card keeps a signature
  * of what it shows), so thousands of groups cost nothing while nothing changes. Server strings
  * only ever reach the page through textContent, attributes or title, never innerHTML.
@@ -29,6 +33,8 @@
 	let timer = null;
 	let inFlight = false;
 	let filterTerms = [];
+	const TOKEN_KEY = 'passd.token';
+	let token = null;
 
 	/* Counters for tests and curious operators (window.passdDashboard in the console). */
 	const stats = { polls: 0, renders: 0, groupRenders: 0, notModified: 0, failures: 0, lastRenderMs: 0 };
@@ -80,6 +86,8 @@
 		const ctl = new AbortController();
 		let t = setTimeout(() => ctl.abort(), TIMEOUT_MS);
 		const headers = { Accept: 'application/json' };
+		if (token)
+			headers.Authorization = 'Bearer ' + token;
 		if (etags[name])
 			headers['If-None-Match'] = etags[name];
 		try {
@@ -174,6 +182,7 @@
 
 	function showOk() {
 		lastOk = new Date();
+		$('login').hidden = true;
 		if (failing) {
 			failing = false;
 			$('main').classList.remove('stale');
@@ -191,6 +200,14 @@
 	function showFailure(e) {
 		failing = true;
 		$('main').classList.add('stale');
+		if (e instanceof HttpError && e.status === 401) {
+			$('unreachable').hidden = true;
+			$('apierror').hidden = true;
+			$('login-why').textContent = token ? 'The daemon refused the token.' : '';
+			$('login').hidden = false;
+			setConn('conn-bad', 'needs a token');
+			return;
+		}
 		if (e instanceof HttpError) {
 			/* the daemon is there but refuses: not "unreachable" */
 			$('unreachable').hidden = true;
@@ -491,7 +508,44 @@
 		history.replaceState(null, '', url.hash ? url : url.pathname + url.search);
 	}
 
+	/* A token in the fragment (#token=T, alone or before &q=...) moves to sessionStorage. */
+	function takeToken() {
+		try {
+			token = sessionStorage.getItem(TOKEN_KEY);
+		} catch (ignored) {
+			token = null; /* storage disabled: the token lives as long as the page */
+		}
+		const m = /^#token=([^&]*)&?(.*)$/.exec(location.hash);
+		if (!m)
+			return;
+		token = decodeURIComponent(m[1]) || null;
+		try {
+			if (token)
+				sessionStorage.setItem(TOKEN_KEY, token);
+		} catch (ignored) {
+			/* kept in memory only */
+		}
+		const url = new URL(location.href);
+		url.hash = m[2];
+		history.replaceState(null, '', url.hash ? url : url.pathname + url.search);
+	}
+
 	function init() {
+		takeToken();
+		$('login').addEventListener('submit', (ev) => {
+			ev.preventDefault();
+			token = $('login-token').value.trim() || null;
+			$('login-token').value = '';
+			try {
+				if (token)
+					sessionStorage.setItem(TOKEN_KEY, token);
+			} catch (ignored) {
+				/* kept in memory only */
+			}
+			$('login').hidden = true;
+			clearTimeout(timer);
+			poll();
+		});
 		const input = $('filter');
 		const m = /^#q=(.*)$/.exec(location.hash);
 		if (m) {

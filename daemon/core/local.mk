@@ -6,6 +6,7 @@ daemon_core_libcore_a_SOURCES = daemon/core/inventory.c daemon/core/inventory.h 
 	daemon/core/groups.c daemon/core/groups.h \
 	daemon/core/critical.c daemon/core/critical.h \
 	daemon/core/preflight.c daemon/core/preflight.h \
+	daemon/core/audit.c daemon/core/audit.h \
 	daemon/core/domains.c daemon/core/domains.h daemon/core/workq.c daemon/core/workq.h
 daemon_core_libcore_a_CFLAGS = $(AM_CFLAGS) $(PTHREAD_CFLAGS)
 CORE_LIBS = daemon/core/libcore.a daemon/sysfs/libsysfs.a daemon/procfs/libprocfs.a \

@@ -68,10 +68,13 @@ test_expect_success 'a missing sysfs root fails with a clear message' '
 	grep -q "Cannot open sysfs root" err
 '
 
-test_expect_success 'a non-loopback TCP listener is refused without tokens' '
+test_expect_success 'a non-loopback TCP listener is refused without TLS and tokens' '
 	test_must_fail "$PASSD" --config /dev/null --sysfs-root "$TRASH/host/sys" --db "$TRASH/y.db" \
 		--listen tcp:0.0.0.0:0 --libvirt-uri none 2>err &&
-	grep -q "only loopback" err
+	grep -q "beyond loopback, TCP needs TLS" err &&
+	test_must_fail "$PASSD" --config /dev/null --sysfs-root "$TRASH/host/sys" --db "$TRASH/y.db" \
+		--listen tcp:0.0.0.0:0 --libvirt-uri none --token-file "$TRASH/tokens" 2>err &&
+	grep -q "beyond loopback, TCP needs TLS" err
 '
 
 test_expect_success 'a second passd does not steal a live socket' '

@@ -37,8 +37,9 @@ test_expect_success 'routes of later versions answer 501 not_implemented, not 20
 '
 
 test_expect_success 'a body over the limit is a 413 before it is read' '
-	head -c 200000 /dev/zero | tr "\0" a >big &&
-	api_expect 413 "/v1/devices/$(cat addr)/bind" -X POST --data-binary @big && api_error_is too_large
+	head -c 1048577 /dev/zero | tr "\0" a >big &&
+	api_expect 413 "/v1/devices/$(cat addr)/bind" -X POST -H "Content-Type: application/json" \
+		--data-binary @big && api_error_is too_large
 '
 
 test_expect_success 'filters: class, driver, group, state' '

@@ -56,9 +56,9 @@ test_expect_success 'bad input: address, query and body' '
 	api_expect 400 "/v1/devices/0000:01:00.0x/bind" -X POST && api_error_is bad_request &&
 	api_expect 400 "/v1/devices/$(cat gpu)/bind?dry_run=maybe" -X POST && api_error_is bad_request &&
 	api_expect 400 "/v1/devices/$(cat gpu)/bind?force=1" -X POST && api_error_is bad_request &&
-	api_expect 400 "/v1/devices/$(cat gpu)/bind" -X POST -d "{\"forse\": true}" && api_error_is bad_request &&
-	api_expect 400 "/v1/devices/$(cat gpu)/bind" -X POST -d "{\"force\": 1}" && api_error_is bad_request &&
-	api_expect 400 "/v1/devices/$(cat gpu)/bind" -X POST -d "not json" && api_error_is bad_request &&
+	api_expect 400 "/v1/devices/$(cat gpu)/bind" -X POST -H "Content-Type: application/json" -d "{\"forse\": true}" && api_error_is bad_request &&
+	api_expect 400 "/v1/devices/$(cat gpu)/bind" -X POST -H "Content-Type: application/json" -d "{\"force\": 1}" && api_error_is bad_request &&
+	api_expect 400 "/v1/devices/$(cat gpu)/bind" -X POST -H "Content-Type: application/json" -d "not json" && api_error_is bad_request &&
 	api_expect 404 "/v1/devices/0000:7f:00.0/bind" -X POST && api_error_is not_found &&
 	api_expect 405 "/v1/devices/$(cat gpu)/bind" && api_error_is method_not_allowed
 '

@@ -84,7 +84,7 @@ test_expect_success 'a group holding a mounted disk is refused unless forced' '
 	test "$nvme" != null &&
 	api_expect 403 "/v1/devices/$nvme/bind" -X POST && api_error_is host_critical &&
 	sim_driver_is "$nvme" nvme &&
-	api_expect 200 "/v1/devices/$nvme/bind" -X POST -d "{\"force\": true}" &&
+	api_expect 200 "/v1/devices/$nvme/bind" -X POST -H "Content-Type: application/json" -d "{\"force\": true}" &&
 	sim_driver_is "$nvme" vfio-pci &&
 	grep -q "Forced" "$TRASH/passd.log" &&
 	api_expect 200 "/v1/devices/$nvme/unbind" -X POST &&

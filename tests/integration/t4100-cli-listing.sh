@@ -83,9 +83,9 @@ test_expect_success 'address, driver and group columns agree with the kernel'"'"
 
 test_expect_success 'the socket and TCP give the same answers' '
 	passctl --json devices >sock.json &&
-	"$PASSCTL" --url "$PASSD_URL" --json devices >tcp.json &&
+	"$PASSCTL" --url "$PASSD_URL" --token "$PASSD_TOKEN_READER" --json devices >tcp.json &&
 	test_cmp sock.json tcp.json &&
-	env PASSCTL_URL="$PASSD_URL" "$PASSCTL" --json devices >env.json &&
+	env PASSCTL_URL="$PASSD_URL" PASSCTL_TOKEN="$PASSD_TOKEN_READER" "$PASSCTL" --json devices >env.json &&
 	test_cmp sock.json env.json
 '
 

@@ -199,6 +199,25 @@ sim_fault() {
 
 # --- the daemon --------------------------------------------------------------------------
 
+# tokens_new: three bearer tokens in $TRASH/tokens (docs/security.md), one per role, exported
+# as PASSD_TOKEN_READER, PASSD_TOKEN_OPERATOR and PASSD_TOKEN_ADMIN. Every curl of a test sends
+# the admin token through $CURL_HOME/.curlrc (`curl -q ...` skips it: an anonymous request),
+# and passctl sends it through PASSCTL_TOKEN.
+tokens_new() {
+	: >"$TRASH/tokens" || return 1
+	for _role in reader operator admin; do
+		_tok=$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n') || return 1
+		printf 'test-%s %s %s\n' "$_role" "$_role" \
+			"$(printf %s "$_tok" | sha256sum | cut -d' ' -f1)" >>"$TRASH/tokens" || return 1
+		eval "PASSD_TOKEN_$(echo "$_role" | tr a-z A-Z)=\$_tok"
+	done
+	printf 'header = "Authorization: Bearer %s"\n' "$PASSD_TOKEN_ADMIN" >"$TRASH/.curlrc"
+}
+tokens_new || exit 99
+CURL_HOME=$TRASH
+PASSCTL_TOKEN=$PASSD_TOKEN_ADMIN
+export PASSD_TOKEN_READER PASSD_TOKEN_OPERATOR PASSD_TOKEN_ADMIN CURL_HOME PASSCTL_TOKEN
+
 # passd_start [ARGS...]: start passd on $TRASH/host with a TCP and a unix listener; sets
 # PASSD_URL, PASSD_SOCK and PASSD_PID. Extra arguments go to passd.
 passd_start() {
@@ -217,6 +236,7 @@ passd_start() {
 		--proc-root "$_host/proc" --dev-root "$_host/dev" \
 		--db "${PASSD_DB:-$TRASH/passd.db}" --listen tcp:127.0.0.1:0 \
 		--listen "unix:$PASSD_SOCK" --libvirt-uri none --web-dir "$top_srcdir/web" \
+		--token-file "$TRASH/tokens" \
 		--log-level "${PASSD_LOG_LEVEL:-info}" "$@" >>"$TRASH/passd.log" 2>&1 &
 	PASSD_PID=$!
 	_i=0

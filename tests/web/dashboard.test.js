@@ -317,7 +317,10 @@ async function main() {
 		/* 5 and 6: the page against the API itself, for what the truth file does not say */
 		{
 			const api = async (p) => {
-				const r = await fetch(new URL(p, o.url), { headers: { Accept: 'application/json' } });
+				const headers = { Accept: 'application/json' };
+				if (process.env.PASSD_TOKEN_READER)
+					headers.Authorization = 'Bearer ' + process.env.PASSD_TOKEN_READER;
+				const r = await fetch(new URL(p, o.url), { headers });
 				if (!r.ok)
 					throw new Error('GET ' + p + ': ' + r.status);
 				return r.json();

@@ -63,7 +63,9 @@ web_run_passd() {
 		set -- --control "$web_ctl" "$@"
 	fi
 	passd_start || return 1
-	node "$WEBTEST_DIR/dashboard.test.js" "$PASSD_URL/" "$@" >"$web_tap" 2>"$web_tap.err" &
+	# The page takes its token from the link's fragment, as a person's bookmark would give it.
+	node "$WEBTEST_DIR/dashboard.test.js" "$PASSD_URL/#token=$PASSD_TOKEN_READER" "$@" \
+		>"$web_tap" 2>"$web_tap.err" &
 	web_node=$!
 	web_seq=1
 	while kill -0 "$web_node" 2>/dev/null; do
