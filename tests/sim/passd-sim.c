@@ -464,6 +464,12 @@ static bool driver_matches(const struct sim *s, const struct mdev *m, const char
  */
 static int driver_probe(struct sim *s, struct mdev *m, const char *drv)
 {
+	/*
+	 * pci_device_probe() -> pci_device_can_probe(): a VF of a PF with sriov_drivers_autoprobe
+	 * 0 probes only with driver_override set; -ENODEV otherwise, bind included (t9902).
+	 */
+	if (m->d->physfn && !m->d->physfn->autoprobe && !m->d->override)
+		return ENODEV;
 	if (streq(drv, "vfio-pci") && (m->d->group < 0 || m->d->bridge))
 		return EINVAL;
 	return -set_driver(s, m, drv);

@@ -837,10 +837,6 @@ static int do_dev(struct parser *p, char **tok, size_t n)
 		if (v[DK_VF_DRIVER] &&
 		    (r = dup_driver(p, "vf_driver", v[DK_VF_DRIVER], &d->vf_driver)) < 0)
 			return r;
-		if (d->vf_driver && !d->autoprobe)
-			return perr(p, p->line,
-				    "vf_driver=%s with autoprobe=0: VFs would stay unbound",
-				    d->vf_driver);
 		if (v[DK_VF_GROUP] &&
 		    (r = parse_group(p, "vf_group", v[DK_VF_GROUP], &d->vf_group)) < 0)
 			return r;
