@@ -381,6 +381,15 @@ multipath() {
 check "nvme_multipath=on: the namespace hangs off nvme-subsys0, which links the controller" \
 	multipath
 
+# the mirrors of the VM tier's topologies: the generator's truth equals the real kernel's
+# (tests/fixtures/real/*.truth, taken in the guest); the live test t99*-vm-sim-vs-kernel compares
+# their behaviour
+for m in q35-mixed:q35-vtd q35-mixed-noiommu:q35-noiommu q35-sriov:q35-sriov; do
+	check "${m%%:*}: its truth is the real kernel's (fixtures/real/${m#*:}.truth)" \
+		sh -c '"$1" --truth "$2" | diff -u "$3" - >&2' sh "$SIMGEN" "$PROFILES/${m%%:*}.profile" \
+		"$top_srcdir/tests/fixtures/real/${m#*:}.truth"
+done
+
 # --- bad profiles ----------------------------------------------------------------------------
 
 # refused PROFILE-TEXT LINE PATTERN: the generator exits 1, names FILE:LINE and matches PATTERN,

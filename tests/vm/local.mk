@@ -13,7 +13,8 @@ vm_tests = \
 	tests/vm/t9700-vm-noiommu.sh \
 	tests/vm/t9710-vm-preflight.sh \
 	tests/vm/t9900-vm-sim-vs-kernel.sh \
-	tests/vm/t9901-vm-sim-vs-kernel-noiommu.sh
+	tests/vm/t9901-vm-sim-vs-kernel-noiommu.sh \
+	tests/vm/t9902-vm-sim-vs-kernel-sriov.sh
 
 # vfio-check: a small client of the kernel's VFIO uAPI, run in the guest (tests/vm/guest/bind.sh).
 check_PROGRAMS += tests/vm/vfio-check
