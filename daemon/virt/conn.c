@@ -149,14 +149,17 @@ int virt_error_take(virConnectPtr vc, struct virt_error *err)
 		r = is_connection_error(e) ? -ENOTCONN : -EIO;
 		break;
 	}
-	if (r == -EIO && vc && virConnectIsAlive(vc) == 0)
-		r = -ENOTCONN;
+	/* Copied first: any libvirt call, virConnectIsAlive too, resets the thread's error. */
 	if (err) {
 		err->code = e->code;
 		snprintf(err->message, sizeof(err->message), "%s",
 			 e->message ? e->message : "unknown libvirt error");
 	}
 	virResetLastError();
+	if (r == -EIO && vc && virConnectIsAlive(vc) == 0)
+		r = -ENOTCONN;
+	if (r == -ENOTCONN)
+		virResetLastError();
 	return r;
 }
 
