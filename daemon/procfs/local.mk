@@ -14,3 +14,11 @@ tests_fuzz_fuzz_procfs_SOURCES = tests/fuzz/fuzz-procfs.c tests/fuzz/fuzz-main.c
 tests_fuzz_fuzz_procfs_LDADD = daemon/procfs/libprocfs.a common/libcommon.a
 TESTS += tests/fuzz/t-fuzz-procfs.sh
 EXTRA_DIST += tests/fuzz/t-fuzz-procfs.sh
+
+# the host preflight's parsers (procfs/host.c, sysfs/host.c, kmod/) share one fuzz target
+check_PROGRAMS += tests/fuzz/fuzz-preflight
+tests_fuzz_fuzz_preflight_SOURCES = tests/fuzz/fuzz-preflight.c tests/fuzz/fuzz-main.c
+tests_fuzz_fuzz_preflight_LDADD = daemon/procfs/libprocfs.a daemon/sysfs/libsysfs.a \
+	daemon/kmod/libkmodw.a common/libcommon.a $(PTHREAD_LIBS)
+TESTS += tests/fuzz/t-fuzz-preflight.sh
+EXTRA_DIST += tests/fuzz/t-fuzz-preflight.sh
