@@ -472,6 +472,12 @@ static int driver_probe(struct sim *s, struct mdev *m, const char *drv)
 		return ENODEV;
 	if (streq(drv, "vfio-pci") && (m->d->group < 0 || m->d->bridge))
 		return EINVAL;
+	/*
+	 * vfio_pci_core_register_device(): "Cannot bind to PF with SR-IOV enabled", -EBUSY: bind
+	 * fails with it, drivers_probe hides it (t9902 bind-pf-vfio-vfs, 6.1)
+	 */
+	if (streq(drv, "vfio-pci") && m->d->is_pf && m->d->num_vfs > 0)
+		return EBUSY;
 	return -set_driver(s, m, drv);
 }
 
