@@ -11,6 +11,7 @@
 #include "db.h"
 
 struct db_intent_stmts;
+struct db_assign_stmts;
 
 #define DB_DRIVER_VFIO "vfio-pci"
 
@@ -139,6 +140,7 @@ struct db {
 	size_t n_pending;
 
 	struct db_intent_stmts *intent; /* intent.c's statements, prepared on first use */
+	struct db_assign_stmts *assign; /* assign.c's, likewise */
 };
 
 static inline void stmt_resetp(sqlite3_stmt **s)
@@ -162,5 +164,8 @@ sqlite3 *db_get_conn(struct db *db);
 /* Where intent.c keeps its prepared statements; db_free() frees them. */
 struct db_intent_stmts **db_get_intent_stmts(struct db *db);
 void db_intent_stmts_free(struct db_intent_stmts *st);
+/* Where assign.c keeps its prepared statements; db_free() frees them. */
+struct db_assign_stmts **db_get_assign_stmts(struct db *db);
+void db_assign_stmts_free(struct db_assign_stmts *st);
 /* Record an SQLite failure in @err ("database PATH: WHAT: message"); returns a negative errno. */
 int db_sqlite_fail(struct db *db, struct pd_error *err, int rc, const char *what);

@@ -128,6 +128,11 @@ struct db_intent_stmts **db_get_intent_stmts(struct db *db)
 	return &db->intent;
 }
 
+struct db_assign_stmts **db_get_assign_stmts(struct db *db)
+{
+	return &db->assign;
+}
+
 
 int db_sqlite_fail(struct db *db, struct pd_error *err, int rc, const char *what)
 {
@@ -503,6 +508,7 @@ void db_free(struct db *db)
 		return;
 	db_known_free(db);
 	db_intent_stmts_free(db->intent);
+	db_assign_stmts_free(db->assign);
 	for (size_t i = 0; i < _DB_STMT_MAX; i++)
 		sqlite3_finalize(db->stmt[i]);
 	/* Closing with a transaction open rolls it back; the last close checkpoints the WAL. */

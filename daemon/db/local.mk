@@ -2,7 +2,8 @@
 noinst_LIBRARIES += daemon/db/libdb.a
 daemon_db_libdb_a_SOURCES = daemon/db/db.c daemon/db/db.h daemon/db/migrations.c \
 	daemon/db/intent.c daemon/db/db-priv.h daemon/db/scan.c \
-	daemon/db/migrations.h daemon/db/audit.c daemon/db/audit.h
+	daemon/db/migrations.h daemon/db/assign.c daemon/db/assign.h \
+	daemon/db/audit.c daemon/db/audit.h
 nodist_daemon_db_libdb_a_SOURCES = daemon/db/schema-sql.h
 daemon_db_libdb_a_CFLAGS = $(AM_CFLAGS) $(SQLITE_CFLAGS)
 daemon_db_libdb_a_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_builddir)/daemon/db
