@@ -44,6 +44,7 @@ void api_device_write(struct jw *w, const char *key, const struct inv *inv,
 		      const struct pd_device *d)
 {
 	struct inv_critical crit = inv_device_critical(inv, d);
+	struct inv_overlay ov = inv_device_overlay(inv, d);
 	long class = pd_device_class(d);
 
 	jw_obj_open(w, key);
@@ -74,7 +75,14 @@ void api_device_write(struct jw *w, const char *key, const struct inv *inv,
 	jw_str(w, "reason", crit.reason);
 	jw_obj_close(w);
 	jw_str(w, "state", inv_state_to_string(inv_device_state(inv, d)));
-	jw_null(w, "assignment");
+	if (ov.assignment_id > 0) {
+		jw_obj_open(w, "assignment");
+		jw_int(w, "id", ov.assignment_id);
+		jw_str(w, "domain", ov.domain);
+		jw_obj_close(w);
+	} else {
+		jw_null(w, "assignment");
+	}
 	jw_obj_close(w);
 }
 

@@ -53,6 +53,9 @@ struct inv {
 	int64_t last_scan_duration_usec;
 
 	struct name_entry names[NAME_CACHE_SIZE];
+
+	inv_overlay_fn overlay;
+	void *overlay_userdata;
 };
 
 static int64_t now_usec(clockid_t clock)
@@ -536,10 +539,38 @@ int inv_state_from_string(const char *s, enum inv_state *ret)
 	return -EINVAL;
 }
 
+void inv_set_overlay(struct inv *inv, inv_overlay_fn fn, void *userdata)
+{
+	inv->overlay = fn;
+	inv->overlay_userdata = userdata;
+	inv->generation++;
+}
+
+void inv_overlay_changed(struct inv *inv)
+{
+	inv->generation++;
+}
+
+struct inv_overlay inv_device_overlay(const struct inv *inv, const struct pd_device *d)
+{
+	struct inv_overlay ov = { 0 };
+
+	if (inv->overlay)
+		inv->overlay(d->address, &ov, inv->overlay_userdata);
+	return ov;
+}
+
 enum inv_state inv_device_state(const struct inv *inv, const struct pd_device *d)
 {
+	struct inv_overlay ov;
+
 	if (d->gone)
 		return INV_STATE_GONE;
+	ov = inv_device_overlay(inv, d);
+	if (ov.quarantined)
+		return INV_STATE_QUARANTINED;
+	if (ov.assignment_id > 0)
+		return INV_STATE_ASSIGNED;
 	if (d->driver[0] == '\0')
 		return INV_STATE_UNBOUND;
 	if (grp_driver_is_vfio(d->driver))

@@ -90,6 +90,23 @@ size_t inv_device_vfs(const struct inv *inv, const struct pd_device *pf,
 		      const struct pd_device *const **ret_vfs);
 
 enum inv_state inv_device_state(const struct inv *inv, const struct pd_device *d);
+
+/*
+ * What another service knows of a device beyond sysfs: the assignment service's assignment and
+ * quarantine. inv_device_state() answers quarantined, then assigned, before what sysfs shows.
+ */
+struct inv_overlay {
+	bool quarantined;
+	int64_t assignment_id; /* 0 when not assigned */
+	const char *domain;    /* borrowed until the overlay changes; NULL when not assigned */
+};
+typedef void (*inv_overlay_fn)(const char *address, struct inv_overlay *ret, void *userdata);
+/* One provider; NULL removes it. */
+void inv_set_overlay(struct inv *inv, inv_overlay_fn fn, void *userdata);
+/* The provider's answers changed: move the generation on, so cached answers are rebuilt. */
+void inv_overlay_changed(struct inv *inv);
+/* @d's overlay, zeroed when there is no provider or nothing to say. */
+struct inv_overlay inv_device_overlay(const struct inv *inv, const struct pd_device *d);
 const char *inv_state_to_string(enum inv_state s);
 /* Parse a state name; returns 0 or -EINVAL. */
 int inv_state_from_string(const char *s, enum inv_state *ret);
