@@ -16,9 +16,10 @@
 struct inv;
 struct bindsvc;
 struct preflight;
-struct auditsvc;
 struct domsvc;
 struct workq;
+struct asgsvc;
+struct auditsvc;
 struct api_server;
 
 /* Identity, transport and limits (docs/security.md); zero values take the defaults. */
@@ -46,9 +47,10 @@ struct api_config {
 	unsigned connection_timeout_s;
 	unsigned op_timeout_ms; /* answer a group move that takes longer with 503 */
 	struct preflight *preflight; /* GET /v1/host; NULL answers 503 */
-	struct api_security security;
 	struct domsvc *domsvc;	     /* libvirt domains; NULL answers libvirt_unavailable */
 	struct workq *workq;	     /* runs the blocking libvirt calls of requests */
+	struct asgsvc *asgsvc;	     /* assignments, history, quarantine; NULL answers 503 */
+	struct api_security security;
 };
 
 int api_server_new(const struct api_config *cfg, struct inv *inv, struct bindsvc *bindsvc,

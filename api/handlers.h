@@ -49,6 +49,16 @@ void api_domains_start(struct api_request *req, struct api_response *resp, const
 void api_domains_stop(struct api_request *req, struct api_response *resp, const char *const *p);
 void api_audit_list(struct api_request *req, struct api_response *resp, const char *const *p);
 void api_web_get(struct api_request *req, struct api_response *resp, const char *const *p);
+void api_assignments_list(struct api_request *req, struct api_response *resp,
+			  const char *const *p);
+void api_assignments_create(struct api_request *req, struct api_response *resp,
+			    const char *const *p);
+void api_assignments_get(struct api_request *req, struct api_response *resp,
+			 const char *const *p);
+void api_assignments_delete(struct api_request *req, struct api_response *resp,
+			    const char *const *p);
+void api_devices_clear(struct api_request *req, struct api_response *resp, const char *const *p);
+void api_history_list(struct api_request *req, struct api_response *resp, const char *const *p);
 void api_not_implemented(struct api_request *req, struct api_response *resp,
 			 const char *const *p);
 
