@@ -2,6 +2,7 @@
 
 #include <string.h>
 
+#include "core/assign.h"
 #include "core/bind.h"
 #include "handlers.h"
 #include "pci-addr.h"
@@ -114,6 +115,11 @@ static void run(struct api_request *req, struct api_response *resp, const char *
 	if (a.force && api_request_require(req, resp, API_ROLE_ADMIN, "force") < 0)
 		return;
 
+	/* A group an assignment holds, or works on, is the assignment service's to move. */
+	if (ctx->cfg.asgsvc && asgsvc_check_bind(ctx->cfg.asgsvc, addr, &err) < 0) {
+		api_respond_error(resp, &err);
+		return;
+	}
 	d = api_request_defer(req);
 	r = bindsvc_start(ctx->bindsvc, addr, kind, a.dry_run, a.force, ctx->cfg.op_timeout_ms,
 			  on_done, d, &plan, &err);
