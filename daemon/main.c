@@ -19,6 +19,7 @@
 #include "api/api.h"
 #include "config.h"
 #include "core/audit.h"
+#include "core/assign.h"
 #include "core/bind.h"
 #include "core/domains.h"
 #include "core/inventory.h"
@@ -45,6 +46,7 @@ struct passd {
 	struct preflight *preflight;
 	struct domsvc *domsvc;
 	struct workq *workq;
+	struct asgsvc *asgsvc;
 	struct auditsvc *audit;
 	struct api_server *api;
 	int exit_code;
@@ -132,6 +134,13 @@ static void on_bind_event(struct loop *l, int fd, uint32_t events, void *userdat
 	bindsvc_dispatch(p->bindsvc);
 }
 
+static void on_assign_event(struct loop *l, int fd, uint32_t events, void *userdata)
+{
+	struct passd *p = userdata;
+
+	asgsvc_dispatch(p->asgsvc);
+}
+
 static void on_bind_tick(struct loop *l, int fd, uint32_t events, void *userdata)
 {
 	struct passd *p = userdata;
@@ -140,6 +149,8 @@ static void on_bind_tick(struct loop *l, int fd, uint32_t events, void *userdata
 	if (read(fd, &ticks, sizeof(ticks)) < 0 && errno == EAGAIN)
 		return;
 	bindsvc_dispatch(p->bindsvc); /* expires answers past --op-timeout */
+	if (p->asgsvc)
+		asgsvc_dispatch(p->asgsvc);
 }
 
 static void on_uevent(struct loop *l, int fd, uint32_t events, void *userdata)
@@ -244,14 +255,24 @@ static void passd_teardown(struct passd *p)
 	/* In-flight group moves finish or roll back and get their answers before MHD stops. */
 	if (p->bindsvc)
 		bindsvc_drain(p->bindsvc);
+	/*
+	 * An assignment alternates between its own workers and the binder's (check, bind,
+	 * attach, rollback; release, unbind): drain both until a whole chain has run out.
+	 */
+	for (int i = 0; p->asgsvc && i < 3; i++) {
+		asgsvc_drain(p->asgsvc);
+		if (p->bindsvc)
+			bindsvc_drain(p->bindsvc);
+	}
 	/* Domain requests in flight (a start, a stop) get their answers too. */
 	workq_drain(p->workq);
 	if (p->api)
 		api_server_dispatch_all(p->api);
 	api_server_free(p->api);
-	auditsvc_free(p->audit);
 	workq_free(p->workq);
+	asgsvc_free(p->asgsvc);
 	domsvc_free(p->domsvc);
+	auditsvc_free(p->audit);
 	bindsvc_free(p->bindsvc);
 	preflight_free(p->preflight);
 	inv_free(p->inv);
@@ -374,6 +395,14 @@ static int passd_setup(struct passd *p)
 	r = bindsvc_reconcile(p->bindsvc);
 	if (r < 0)
 		return r; /* logged */
+	r = asgsvc_new(p->inv, p->bindsvc, p->domsvc, p->sysfs, p->db, acfg.op_timeout_ms,
+		       &p->asgsvc);
+	if (r < 0)
+		return log_error_errno(r, "Cannot create the assignment service: %m");
+	r = asgsvc_load(p->asgsvc, &err);
+	if (r < 0)
+		return log_error_errno(r, "Cannot load the assignments: %s", err.message);
+	acfg.asgsvc = p->asgsvc;
 	r = api_server_new(&acfg, p->inv, p->bindsvc, &p->api);
 	if (r < 0)
 		return log_error_errno(r, "Cannot create the API server: %m");
@@ -403,6 +432,9 @@ static int passd_setup(struct passd *p)
 	r = loop_add_io(p->loop, bindsvc_get_event_fd(p->bindsvc), EPOLLIN, on_bind_event, p);
 	if (r < 0)
 		return log_error_errno(r, "Cannot watch the binding workers: %m");
+	r = loop_add_io(p->loop, asgsvc_get_event_fd(p->asgsvc), EPOLLIN, on_assign_event, p);
+	if (r < 0)
+		return log_error_errno(r, "Cannot watch the assignment workers: %m");
 	r = loop_add_timer(p->loop, 250, on_bind_tick, p);
 	if (r < 0)
 		return log_error_errno(r, "Cannot arm the binding timer: %m");
