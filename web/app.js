@@ -8,6 +8,10 @@
  * views never disagree. A failed or timed-out poll shows the "unreachable" banner, which goes
  * away at the next poll the daemon answers.
  *
+ * The host preflight (GET /v1/host) is fetched on its own every 30 s, also with its ETag: it
+ * changes rarely, and a failure there (an older daemon answers 501) never marks the daemon
+ * unreachable; it only leaves the readiness banner as it was.
+ *
  * Every request sends the bearer token the page was given (docs/security.md): from a link's
  * fragment (#token=..., removed from the address bar at once, never sent to a server) or the
  * login form, kept in sessionStorage for this tab only. A 401 shows the form.
@@ -20,6 +24,7 @@
 
 (function () {
 	const POLL_MS = 2000;
+	const HOST_MS = 30000; /* the preflight: firmware, kernel and modules change rarely */
 	const TIMEOUT_MS = 1500; /* until the response headers */
 	const BODY_TIMEOUT_MS = 15000; /* for a large body through a slow tunnel */
 	const RESOURCES = ['health', 'groups', 'devices'];
@@ -31,6 +36,7 @@
 	let lastOk = null; /* Date of the last poll the daemon answered */
 	let failing = false;
 	let timer = null;
+	let hostTimer = null;
 	let inFlight = false;
 	let filterTerms = [];
 	const TOKEN_KEY = 'passd.token';
@@ -171,6 +177,53 @@
 	function schedule() {
 		clearTimeout(timer);
 		timer = setTimeout(poll, POLL_MS);
+	}
+
+	/* ---- the host preflight ---- */
+
+	async function pollHost() {
+		clearTimeout(hostTimer);
+		try {
+			const r = await get('host');
+			if (r.changed) {
+				data.host = r.body;
+				if (r.etag)
+					etags.host = r.etag;
+				else
+					delete etags.host;
+				renderPreflight();
+			}
+		} catch (ignored) {
+			/* a 501 from an older daemon, or the daemon away: the main poll shows that */
+		} finally {
+			hostTimer = setTimeout(pollHost, HOST_MS);
+		}
+	}
+
+	/* The readiness banner: every check that is not ok, with its hint; hidden when all are. */
+	function renderPreflight() {
+		const h = data.host || {};
+		const checks = Array.isArray(h.checks) ? h.checks : [];
+		const shown = checks.filter((c) => c && (c.status === 'fail' || c.status === 'warn'));
+		const sec = $('preflight');
+		if (!shown.length) {
+			sec.hidden = true;
+			return;
+		}
+		const fails = shown.filter((c) => c.status === 'fail').length;
+		const plural = (n, w) => n + ' ' + w + (n === 1 ? '' : 's');
+		$('preflight-h').textContent = fails ?
+			'Host not ready: ' + plural(fails, 'preflight check') + ' failed' :
+			'Host ready, with ' + plural(shown.length, 'warning');
+		sec.className = 'banner ' + (fails ? 'banner-error' : 'banner-warn');
+		const frag = document.createDocumentFragment();
+		for (const c of shown) {
+			frag.append(el('li', { class: 'pf pf-' + c.status, 'data-check': String(c.id) },
+				el('strong', null, c.status + ' ' + c.id), ': ' + (c.detail || ''),
+				c.hint ? el('div', { class: 'small' }, 'Fix: ' + c.hint) : null));
+		}
+		$('preflight-list').replaceChildren(frag);
+		sec.hidden = false;
 	}
 
 	/* ---- connection state ---- */
@@ -545,6 +598,7 @@
 			$('login').hidden = true;
 			clearTimeout(timer);
 			poll();
+			pollHost();
 		});
 		const input = $('filter');
 		const m = /^#q=(.*)$/.exec(location.hash);
@@ -574,6 +628,7 @@
 			}
 		});
 		poll();
+		pollHost();
 	}
 
 	if (document.readyState === 'loading')
