@@ -18,6 +18,7 @@
 
 #include <jansson.h>
 
+#include "assign.h"
 #include "check.h"
 #include "domains.h"
 #include "http.h"
@@ -37,6 +38,8 @@ enum cmd_opt {
 	CMD_OPT_DRIVER = 1 << 3,
 	CMD_OPT_GROUP = 1 << 4,
 	CMD_OPT_STATE = 1 << 5,
+	CMD_OPT_FORCE = 1 << 6,
+	CMD_OPT_LIMIT = 1 << 7,
 };
 
 enum {
@@ -51,6 +54,8 @@ enum {
 	ARG_DRIVER,
 	ARG_GROUP,
 	ARG_STATE,
+	ARG_FORCE,
+	ARG_LIMIT,
 };
 
 static const struct option long_options[] = {
@@ -67,13 +72,15 @@ static const struct option long_options[] = {
 	{ "driver", required_argument, NULL, ARG_DRIVER },
 	{ "group", required_argument, NULL, ARG_GROUP },
 	{ "state", required_argument, NULL, ARG_STATE },
+	{ "force", no_argument, NULL, ARG_FORCE },
+	{ "limit", required_argument, NULL, ARG_LIMIT },
 	{},
 };
 
 struct args {
 	const char *socket, *url, *token;
-	bool json, help, version, dry_run, start;
-	const char *class_code, *driver, *group, *state;
+	bool json, help, version, dry_run, start, force;
+	const char *class_code, *driver, *group, *state, *limit;
 	long timeout_ms;
 	bool timeout_given;
 	unsigned used; /* enum cmd_opt bits given on the command line */
@@ -121,6 +128,10 @@ static const char *cmd_opt_name(unsigned bit)
 		return "--group";
 	case CMD_OPT_STATE:
 		return "--state";
+	case CMD_OPT_FORCE:
+		return "--force";
+	case CMD_OPT_LIMIT:
+		return "--limit";
 	}
 	return "?";
 }
@@ -472,10 +483,29 @@ static int cmd_bind_unbind(struct ctx *ctx, char **argv, int argc)
 	return mutate(ctx, "POST", path, NULL, done);
 }
 
+/* POST or DELETE an assignment; the answer verbatim with --json, else for people. */
+static int mutate_assignment(struct ctx *ctx, const char *method, const char *path,
+			     const char *body, bool release)
+{
+	struct http_reply raw = {};
+	json_auto_t *json = NULL;
+	int r;
+
+	r = call(ctx, method, path, body, &json, &raw);
+	if (r != PASSCTL_EXIT_OK)
+		return r;
+	if (ctx->a->json)
+		print_raw(&raw);
+	else
+		r = assign_print(stdout, json, release); /* cli/assign.c */
+	http_reply_clear(&raw);
+	return r;
+}
+
 static int cmd_assign(struct ctx *ctx, char **argv, int argc)
 {
 	char addr[PCI_ADDR_LEN + 1];
-	_cleanup_free_ char *path = NULL, *body = NULL, *done = NULL;
+	_cleanup_free_ char *path = NULL, *body = NULL;
 	json_auto_t *req = NULL;
 	int r;
 
@@ -484,8 +514,8 @@ static int cmd_assign(struct ctx *ctx, char **argv, int argc)
 		return r;
 	if (argv[2][0] == '\0')
 		return usage_error("assign", "the domain name is empty");
-	req = json_pack("{s:s, s:s, s:b}", "device", addr, "domain", argv[2], "start",
-			(int)ctx->a->start);
+	req = json_pack("{s:s, s:s, s:b, s:b}", "device", addr, "domain", argv[2], "start",
+			(int)ctx->a->start, "force", (int)ctx->a->force);
 	if (!req)
 		return usage_error("assign", "the domain name is not valid UTF-8");
 	body = json_dumps(req, JSON_COMPACT);
@@ -494,8 +524,7 @@ static int cmd_assign(struct ctx *ctx, char **argv, int argc)
 		abort();
 	}
 	path = xasprintf("/v1/assignments%s", dry_run_query(ctx));
-	done = xasprintf("assigned %s to %s", addr, argv[2]);
-	return mutate(ctx, "POST", path, body, done);
+	return mutate_assignment(ctx, "POST", path, body, false);
 }
 
 /* An assignment id as the server hands it out: a number or a plain token, nothing to escape. */
@@ -512,7 +541,7 @@ static bool id_valid(const char *s)
 
 static int cmd_release(struct ctx *ctx, char **argv, int argc)
 {
-	_cleanup_free_ char *id = NULL, *path = NULL, *done = NULL;
+	_cleanup_free_ char *id = NULL, *path = NULL;
 	const char *arg = argv[1];
 	int r;
 
@@ -552,26 +581,7 @@ static int cmd_release(struct ctx *ctx, char **argv, int argc)
 		id = xstrdup(arg);
 	}
 	path = xasprintf("/v1/assignments/%s%s", id, dry_run_query(ctx));
-	done = xasprintf("released assignment %s", id);
-	return mutate(ctx, "DELETE", path, NULL, done);
-}
-
-static int cmd_list(struct ctx *ctx, const char *path, const char *key)
-{
-	json_auto_t *body = NULL;
-	json_t *list;
-	int r;
-
-	r = get(ctx, path, &body);
-	if (r != PASSCTL_EXIT_OK || ctx->a->json)
-		return r;
-	/* a page's cursor is for scripts (--json); people get the rows */
-	list = out_list(body, key);
-	if (list && json_array_size(list) == 0)
-		printf("no %s\n", key);
-	else
-		out_generic(stdout, list ? list : body);
-	return PASSCTL_EXIT_OK;
+	return mutate_assignment(ctx, "DELETE", path, NULL, true);
 }
 
 static int cmd_domains(struct ctx *ctx, char **argv, int argc)
@@ -587,7 +597,22 @@ static int cmd_domains(struct ctx *ctx, char **argv, int argc)
 
 static int cmd_history(struct ctx *ctx, char **argv, int argc)
 {
-	return cmd_list(ctx, "/v1/history", "history");
+	_cleanup_free_ char *path = NULL;
+	json_auto_t *body = NULL;
+	long n = 0;
+	int r;
+
+	if (ctx->a->limit && !cli_parse_long(ctx->a->limit, 1, 500, &n)) {
+		_cleanup_free_ char *safe = cli_sanitize(ctx->a->limit);
+
+		return usage_error("history", "--limit must be a whole number from 1 to 500, not '%s'",
+				   safe);
+	}
+	path = n ? xasprintf("/v1/history?limit=%ld", n) : xstrdup("/v1/history");
+	r = get(ctx, path, &body);
+	if (r != PASSCTL_EXIT_OK || ctx->a->json)
+		return r;
+	return history_print(stdout, body); /* cli/assign.c */
 }
 
 static int cmd_check(struct ctx *ctx, char **argv, int argc)
@@ -673,10 +698,12 @@ static const struct command commands[] = {
 	  "give the device's group back to the drivers it had before",
 	  "--dry-run shows the plan and changes nothing.\n", CMD_OPT_DRY_RUN, 1, 1,
 	  cmd_bind_unbind },
-	{ "assign", "assign ADDR DOMAIN [--start] [--dry-run]",
+	{ "assign", "assign ADDR DOMAIN [--start] [--dry-run] [--force]",
 	  "pass the device through to a libvirt domain",
-	  "--start also starts the domain. --dry-run shows the plan and changes nothing.\n",
-	  CMD_OPT_START | CMD_OPT_DRY_RUN, 2, 2, cmd_assign },
+	  "The device's whole IOMMU group goes to vfio-pci; its other endpoints (a GPU's audio\n"
+	  "function) go to the same domain. --start also starts the domain. --dry-run shows the\n"
+	  "plan and changes nothing. --force takes a group the host needs (its disk, network).\n",
+	  CMD_OPT_START | CMD_OPT_DRY_RUN | CMD_OPT_FORCE, 2, 2, cmd_assign },
 	{ "release", "release ADDR|ID [--dry-run]", "end an assignment",
 	  "Takes the assignment's id, or the address of the assigned device.\n"
 	  "--dry-run shows the plan and changes nothing.\n",
@@ -688,7 +715,9 @@ static const struct command commands[] = {
 	  0, cmd_check },
 	{ "sriov", "sriov PF N [--dry-run]", "create (or with N=0 remove) the VFs of a PF",
 	  "--dry-run shows the plan and changes nothing.\n", CMD_OPT_DRY_RUN, 2, 2, cmd_sriov },
-	{ "history", "history", "assignment and binding history", NULL, 0, 0, 0, cmd_history },
+	{ "history", "history [--limit N]", "assignment and binding history",
+	  "Newest first; --limit N (1 to 500, default 50) entries.\n", CMD_OPT_LIMIT, 0, 0,
+	  cmd_history },
 	{ "events", "events", "follow server-sent events until interrupted",
 	  "Prints the event stream as it comes. With --timeout SECS, stops after SECS seconds\n"
 	  "and exits 0.\n",
@@ -839,6 +868,14 @@ static int parse_args(int argc, char **argv, struct args *a)
 		case ARG_STATE:
 			a->state = optarg;
 			a->used |= CMD_OPT_STATE;
+			break;
+		case ARG_FORCE:
+			a->force = true;
+			a->used |= CMD_OPT_FORCE;
+			break;
+		case ARG_LIMIT:
+			a->limit = optarg;
+			a->used |= CMD_OPT_LIMIT;
 			break;
 		case ':':
 			if (optopt >= 0x100)
