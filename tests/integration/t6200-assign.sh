@@ -1,0 +1,339 @@
+#!/bin/sh
+test_description='assignments on the live simulator and the libvirt test driver: assign, release, companions, refusals, idempotency, dry run, quarantine'
+. "$top_srcdir/tests/lib/test-lib.sh"
+
+sim_live_require
+
+# libvirt's test driver through the real library: passd keeps one connection, so the state
+# below lasts as long as passd runs. legacy-vm holds 0000:00:14.2 (group 3) as a hostdev that
+# passd did not add.
+write_node() {
+	cat >"$TRASH/node.xml" <<-\EOF
+	<node>
+	  <cpu><mhz>2000</mhz><model>x86_64</model><nodes>1</nodes><sockets>1</sockets><cores>2</cores><threads>1</threads></cpu>
+	  <memory>8388608</memory>
+	  <domain type='test'>
+	    <name>gpu-vm</name><memory>524288</memory><vcpu>1</vcpu><os><type>hvm</type></os>
+	    <test:runstate xmlns:test='http://libvirt.org/schemas/domain/test/1.0'>5</test:runstate>
+	  </domain>
+	  <domain type='test'>
+	    <name>other-vm</name><memory>524288</memory><vcpu>1</vcpu><os><type>hvm</type></os>
+	    <test:runstate xmlns:test='http://libvirt.org/schemas/domain/test/1.0'>5</test:runstate>
+	  </domain>
+	  <domain type='test'>
+	    <name>legacy-vm</name><memory>524288</memory><vcpu>1</vcpu><os><type>hvm</type></os>
+	    <devices>
+	      <hostdev mode='subsystem' type='pci' managed='no'><source><address domain='0x0000' bus='0x00' slot='0x14' function='0x2'/></source></hostdev>
+	    </devices>
+	    <test:runstate xmlns:test='http://libvirt.org/schemas/domain/test/1.0'>5</test:runstate>
+	  </domain>
+	</node>
+	EOF
+}
+
+wait_libvirt() {
+	_i=0
+	while [ $_i -lt 100 ]; do
+		curl -sS -o health.json "$PASSD_URL/v1/health" &&
+		jq -e ".libvirt.connected == true" health.json >/dev/null && return 0
+		sleep 0.05
+		_i=$((_i + 1))
+	done
+	echo "libvirt not connected after 5 s" >&2
+	cat health.json >&2
+	return 1
+}
+
+post() { # post PATH [CURL ARGS...]: status to stdout, body to ./body
+	_p=$1
+	shift
+	api "$_p" -X POST -H "Content-Type: application/json" "$@"
+}
+
+del() {
+	api "$1" -X DELETE
+}
+
+# domain_hostdevs NAME: the PCI hostdevs of a domain, one a line, from GET /v1/domains.
+domain_hostdevs() {
+	curl -sSf "$PASSD_URL/v1/domains" >doms.json &&
+	jq -r --arg n "$1" '.domains[] | select(.name == $n) | .hostdevs[].address' doms.json
+}
+
+domain_state() {
+	curl -sSf "$PASSD_URL/v1/domains" >doms.json &&
+	jq -r --arg n "$1" '.domains[] | select(.name == $n) | .state' doms.json
+}
+
+db() {
+	sqlite3 -readonly "$TRASH/passd.db" "$1"
+}
+
+test_expect_success 'setup: the desktop profile live, and a test-driver host' '
+	sim_live_start desktop &&
+	write_node &&
+	passd_start --libvirt-uri "test://$TRASH/node.xml" --op-timeout 1 &&
+	wait_libvirt
+'
+
+test_expect_success 'a dry run answers the plan (GPU and its HDMI audio) and changes nothing' '
+	test "$(post "/v1/assignments?dry_run=true" -d "{\"device\":\"0000:01:00.0\",\"domain\":\"gpu-vm\",\"start\":true}")" = 200 &&
+	jq -e ".dry_run == true and .id == null and .devices == [\"0000:01:00.0\",\"0000:01:00.1\"] and .companions == [\"0000:01:00.1\"] and .group == 10" body &&
+	jq -e "[.bind[] | .driver_after] == [\"vfio-pci\",\"vfio-pci\"]" body &&
+	sim_driver_is 0000:01:00.0 nvidia &&
+	sim_driver_is 0000:01:00.1 snd_hda_intel &&
+	test -z "$(domain_hostdevs gpu-vm)" &&
+	passctl assign 0000:01:00.0 gpu-vm --start --dry-run >out &&
+	grep -q "0000:01:00.1" out &&
+	test "$(db "SELECT count(*) FROM assignment")" = 0
+'
+
+test_expect_success 'passctl assign --start: group on vfio-pci, hostdevs in the domain, running' '
+	passctl assign 0000:01:00.0 gpu-vm --start >out &&
+	cat out &&
+	sim_driver_is 0000:01:00.0 vfio-pci &&
+	sim_driver_is 0000:01:00.1 vfio-pci &&
+	domain_hostdevs gpu-vm >hd &&
+	printf "0000:01:00.0\n0000:01:00.1\n" >want &&
+	test_cmp want hd &&
+	test "$(domain_state gpu-vm)" = running &&
+	api_expect 200 /v1/assignments &&
+	jq -e ".assignments | length == 1" body &&
+	jq -e ".assignments[0] | .device == \"0000:01:00.0\" and .domain == \"gpu-vm\" and .state == \"active\" and .companions == [\"0000:01:00.1\"] and .started == true and (.created | type == \"string\")" body &&
+	test "$(db "SELECT address, domain, state, companions FROM assignment")" = "0000:01:00.0|gpu-vm|active|[\"0000:01:00.1\"]"
+'
+
+test_expect_success 'the device objects say assigned, with the assignment' '
+	id=$(db "SELECT id FROM assignment WHERE state = '\''active'\''") &&
+	api_expect 200 /v1/devices/0000:01:00.1 &&
+	jq -e --argjson id "$id" ".state == \"assigned\" and .assignment == {\"id\": \$id, \"domain\": \"gpu-vm\"}" body &&
+	api_expect 200 "/v1/devices?state=assigned" &&
+	jq -e "[.devices[].address] == [\"0000:01:00.0\",\"0000:01:00.1\"]" body
+'
+
+test_expect_success 'the device, and its companion, are refused to anyone else (409)' '
+	test "$(post /v1/assignments -d "{\"device\":\"0000:01:00.0\",\"domain\":\"other-vm\"}")" = 409 &&
+	api_error_is conflict &&
+	jq -e ".error.message | test(\"already assigned\")" body &&
+	test "$(post /v1/assignments -d "{\"device\":\"0000:01:00.1\",\"domain\":\"other-vm\"}")" = 409 &&
+	api_error_is conflict &&
+	test "$(post /v1/assignments -d "{\"device\":\"0000:01:00.1\",\"domain\":\"gpu-vm\"}")" = 409 &&
+	api_error_is conflict &&
+	test_exit_code 1 passctl assign 0000:01:00.0 other-vm 2>err &&
+	grep -q "already assigned" err
+'
+
+test_expect_success 'bind and unbind of an assigned group are refused (409)' '
+	test "$(post /v1/devices/0000:01:00.0/unbind)" = 409 &&
+	api_error_is conflict &&
+	sim_driver_is 0000:01:00.0 vfio-pci
+'
+
+test_expect_success 'a group whose device sits in another domain would be split (409)' '
+	test "$(post /v1/assignments -d "{\"device\":\"0000:00:14.0\",\"domain\":\"gpu-vm\"}")" = 409 &&
+	api_error_is conflict &&
+	jq -e ".error.message | test(\"split\") and test(\"legacy-vm\")" body &&
+	sim_driver_is 0000:00:14.0 xhci_hcd
+'
+
+test_expect_success 'a domain that does not exist is a 404, and nothing moved' '
+	test "$(post /v1/assignments -d "{\"device\":\"0000:06:00.0\",\"domain\":\"no-such-vm\"}")" = 404 &&
+	api_error_is not_found &&
+	sim_driver_is 0000:06:00.0 xhci_hcd &&
+	test_exit_code 1 passctl assign 0000:06:00.0 no-such-vm
+'
+
+test_expect_success 'a host-critical device is a 403 unless forced' '
+	test "$(post /v1/assignments -d "{\"device\":\"0000:02:00.0\",\"domain\":\"other-vm\"}")" = 403 &&
+	api_error_is host_critical &&
+	sim_driver_is 0000:02:00.0 nvme
+'
+
+test_expect_success 'bad names, XML metacharacters and bad bodies are a 400' '
+	for n in "a<b" "a&b" "x'\''y" "a\"b" "a/b" "" ".hidden" "a b" "$(printf "%065d" 0)"; do
+		jq -cn --arg n "$n" "{device: \"0000:06:00.0\", domain: \$n}" >req.json &&
+		test "$(post /v1/assignments --data-binary @req.json)" = 400 &&
+		api_error_is bad_request || { echo "name [$n]" >&2; return 1; }
+	done &&
+	test "$(post /v1/assignments -d "{\"device\":\"0000:06:00.0\"}")" = 400 &&
+	test "$(post /v1/assignments -d "{\"device\":\"06:00.0\",\"domain\":\"gpu-vm\"}")" = 400 &&
+	test "$(post /v1/assignments -d "{\"device\":\"0000:06:00.0\",\"domain\":\"gpu-vm\",\"bogus\":1}")" = 400 &&
+	test "$(post /v1/assignments -d "{\"device\":\"0000:06:00.0\",\"domain\":\"gpu-vm\",\"start\":\"yes\"}")" = 400 &&
+	test "$(post /v1/assignments -d "{\"device\":\"0000:7f:00.0\",\"domain\":\"gpu-vm\"}")" = 404 &&
+	test_exit_code 2 passctl assign 0000:06:00.0 &&
+	test_exit_code 2 passctl assign nonsense gpu-vm &&
+	sim_driver_is 0000:06:00.0 xhci_hcd
+'
+
+test_expect_success 'a release libvirt refuses (no live detach in the test driver) changes nothing' '
+	test_exit_code 1 passctl release 0000:01:00.0 2>err &&
+	grep -q "detach" err &&
+	sim_driver_is 0000:01:00.0 vfio-pci &&
+	test "$(domain_hostdevs gpu-vm | wc -l)" = 2 &&
+	test "$(db "SELECT state FROM assignment")" = active &&
+	api_expect 200 "/v1/history?limit=1" &&
+	jq -e ".history[0] | .action == \"release\" and .result == \"failed\"" body
+'
+
+test_expect_success 'passctl release ADDR undoes it all: hostdevs gone, drivers back' '
+	test "$(post /v1/domains/gpu-vm/stop)" = 200 &&
+	passctl release 0000:01:00.1 >out &&
+	cat out &&
+	test -z "$(domain_hostdevs gpu-vm)" &&
+	sim_driver_is 0000:01:00.0 nvidia &&
+	sim_driver_is 0000:01:00.1 snd_hda_intel &&
+	test "$(db "SELECT state, released_at IS NOT NULL FROM assignment")" = "released|1" &&
+	api_expect 200 /v1/devices/0000:01:00.0 &&
+	jq -e ".state == \"host\" and .assignment == null" body
+'
+
+test_expect_success 'a released assignment cannot be released again (409); unknown ids 404' '
+	id=$(db "SELECT id FROM assignment") &&
+	test "$(del "/v1/assignments/$id")" = 409 &&
+	api_error_is conflict &&
+	test "$(del /v1/assignments/999)" = 404 &&
+	api_error_is not_found &&
+	test "$(del /v1/assignments/abc)" = 400 &&
+	api_expect 200 "/v1/assignments/$id" &&
+	jq -e ".state == \"released\" and (.released | type == \"string\")" body
+'
+
+test_expect_success 'Idempotency-Key: a retry gets the first answer, another body a 409' '
+	test "$(post /v1/assignments -H "Idempotency-Key: k-1" -d "{\"device\":\"0000:01:00.0\",\"domain\":\"other-vm\"}")" = 201 &&
+	cp body first.json &&
+	test "$(post /v1/assignments -H "Idempotency-Key: k-1" -d "{ \"domain\": \"other-vm\", \"device\": \"0000:01:00.0\" }")" = 201 &&
+	test_cmp first.json body &&
+	test "$(db "SELECT count(*) FROM assignment WHERE state = '\''active'\''")" = 1 &&
+	test "$(post /v1/assignments -H "Idempotency-Key: k-1" -d "{\"device\":\"0000:01:00.0\",\"domain\":\"gpu-vm\"}")" = 409 &&
+	api_error_is conflict &&
+	jq -e ".error.message | test(\"Idempotency-Key\")" body &&
+	test "$(post /v1/assignments -H "Idempotency-Key: bad key" -d "{\"device\":\"0000:01:00.0\",\"domain\":\"gpu-vm\"}")" = 400 &&
+	id=$(jq -r .id first.json) &&
+	test "$(del "/v1/assignments/$id")" = 200 &&
+	sim_driver_is 0000:01:00.0 nvidia
+'
+
+test_expect_success 'history has every step, newest first, paged' '
+	api_expect 200 "/v1/history?limit=2" &&
+	jq -e ".history | length == 2" body &&
+	jq -e ".history[0] | .action == \"release\" and .actor == \"local\" and .result == \"done\" and .drivers_before[\"0000:01:00.0\"] == \"vfio-pci\" and .drivers_after[\"0000:01:00.0\"] == \"nvidia\"" body &&
+	next=$(jq -r .next_before body) &&
+	api_expect 200 "/v1/history?limit=500&before=$next" &&
+	jq -e "[.history[].action] | index(\"assign\") != null" body &&
+	jq -e ".history[] | select(.action == \"assign\") | .drivers_after[\"0000:01:00.1\"] == \"vfio-pci\"" body &&
+	api_expect 400 "/v1/history?limit=0" &&
+	api_expect 400 "/v1/history?page=x" &&
+	passctl history --limit 3 >out &&
+	grep -q release out &&
+	test_must_fail sqlite3 "$TRASH/passd.db" "DELETE FROM history" 2>err &&
+	grep -q "append-only" err
+'
+
+test_expect_success 'a reset that fails on release quarantines the device; the group stays on vfio-pci' '
+	passctl assign 0000:06:00.0 other-vm >out &&
+	sim_driver_is 0000:07:00.0 vfio-pci &&
+	id=$(db "SELECT id FROM assignment WHERE state = '\''active'\''") &&
+	sim_fault "reset:0000:06:00.0:EIO" &&
+	test "$(del "/v1/assignments/$id")" = 200 &&
+	jq -e ".quarantined[0].address == \"0000:06:00.0\" and (.quarantined[0].reason | test(\"reset\")) and .returned_to_host == false" body &&
+	jq -e "[.resets[] | select(.address == \"0000:06:00.0\")][0].result == \"failed\"" body &&
+	sim_fault clear &&
+	sim_driver_is 0000:06:00.0 vfio-pci &&
+	test -z "$(domain_hostdevs other-vm)" &&
+	api_expect 200 /v1/devices/0000:06:00.0 &&
+	jq -e ".state == \"quarantined\"" body &&
+	test "$(db "SELECT address FROM quarantine")" = 0000:06:00.0
+'
+
+test_expect_success 'a quarantined device is refused (409) until cleared, and the state survives a restart' '
+	test "$(post /v1/assignments -d "{\"device\":\"0000:07:00.0\",\"domain\":\"other-vm\"}")" = 409 &&
+	api_error_is conflict &&
+	jq -e ".error.message | test(\"quarantined\")" body &&
+	passd_stop &&
+	passd_start --libvirt-uri "test://$TRASH/node.xml" --op-timeout 1 &&
+	wait_libvirt &&
+	api_expect 200 /v1/devices/0000:06:00.0 &&
+	jq -e ".state == \"quarantined\"" body &&
+	test "$(post /v1/devices/0000:06:00.0/clear)" = 200 &&
+	jq -e ".result == \"cleared\"" body &&
+	test "$(post /v1/devices/0000:06:00.0/clear)" = 404 &&
+	api_expect 200 /v1/devices/0000:06:00.0 &&
+	jq -e ".state == \"vfio\"" body &&
+	test "$(db "SELECT count(*) FROM quarantine")" = 0
+'
+
+test_expect_success 'a reset that hangs past --op-timeout quarantines the device' '
+	passctl assign 0000:07:00.0 other-vm >out &&
+	id=$(db "SELECT id FROM assignment WHERE state = '\''active'\''") &&
+	sim_fault "reset:0000:07:00.0:hang=2500:count=1" &&
+	test "$(del "/v1/assignments/$id")" = 200 &&
+	jq -e ".quarantined[0].address == \"0000:07:00.0\" and (.quarantined[0].reason | test(\"hung\"))" body &&
+	sleep 2 &&
+	api_expect 200 /v1/devices/0000:07:00.0 &&
+	jq -e ".state == \"quarantined\"" body &&
+	api_expect 200 "/v1/assignments/$id" &&
+	jq -e ".state == \"released\"" body &&
+	passctl --json history >h.json &&
+	jq -e "[.history[] | select(.action == \"quarantine\")] | length >= 2" h.json &&
+	test "$(post /v1/devices/0000:07:00.0/clear)" = 200
+'
+
+# wait_reconciled: the reconcile after libvirt's (re)connection has run.
+wait_reconciled() {
+	_i=0
+	while [ $_i -lt 100 ]; do
+		curl -sS -o asg.json "$PASSD_URL/v1/assignments" &&
+		jq -e ".drift.checked != null" asg.json >/dev/null && return 0
+		sleep 0.05
+		_i=$((_i + 1))
+	done
+	echo "no reconcile after 5 s" >&2
+	return 1
+}
+
+test_expect_success 'reconcile at start: a vanished hostdev detaches the assignment, a foreign one is reported' '
+	passctl assign 0000:06:00.0 other-vm >out &&
+	id=$(db "SELECT id FROM assignment WHERE state = '\''active'\''") &&
+	passd_stop &&
+	passd_start --libvirt-uri "test://$TRASH/node.xml" --op-timeout 1 &&
+	wait_reconciled &&
+	jq -e --argjson id "$id" ".assignments[] | select(.id == \$id) | .state == \"detached\" and (.reason | test(\"other-vm\"))" asg.json &&
+	jq -e "[.drift.items[] | select(.kind == \"missing_hostdev\") | .address] == [\"0000:06:00.0\",\"0000:07:00.0\",\"0000:08:00.0\"]" asg.json &&
+	jq -e "[.drift.items[] | select(.kind == \"unmanaged_hostdev\")] == [{\"kind\":\"unmanaged_hostdev\",\"address\":\"0000:00:14.2\",\"domain\":\"legacy-vm\",\"assignment_id\":null}]" asg.json &&
+	sim_driver_is 0000:06:00.0 vfio-pci &&
+	test "$(domain_hostdevs legacy-vm)" = 0000:00:14.2
+'
+
+test_expect_success 'reconcile at start: a domain gone orphans the assignment; release gives the group back' '
+	awk "/<domain /{b=\$0; d=1; next} d{b=b \"\\n\" \$0; if (/<\\/domain>/) {d=0; if (b !~ /other-vm/) print b}; next} {print}" node.xml >node2.xml &&
+	grep -q legacy-vm node2.xml &&
+	! grep -q other-vm node2.xml &&
+	passd_stop &&
+	passd_start --libvirt-uri "test://$TRASH/node2.xml" --op-timeout 1 &&
+	wait_reconciled &&
+	id=$(db "SELECT id FROM assignment WHERE state = '\''orphaned'\''") &&
+	test -n "$id" &&
+	jq -e "[.drift.items[] | select(.kind == \"missing_domain\")] | length == 1" asg.json &&
+	test "$(del "/v1/assignments/$id")" = 200 &&
+	jq -e ".returned_to_host == true and ([.resets[].result] == [\"done\",\"done\",\"done\"])" body &&
+	sim_driver_is 0000:06:00.0 xhci_hcd &&
+	sim_driver_is 0000:07:00.0 r8169 &&
+	sim_driver_is 0000:08:00.0 iwlwifi
+'
+
+test_expect_success 'without libvirt: 503 libvirt_unavailable, nothing moved, reads work' '
+	passd_stop &&
+	passd_start --libvirt-uri none &&
+	test "$(post /v1/assignments -d "{\"device\":\"0000:01:00.0\",\"domain\":\"gpu-vm\"}")" = 503 &&
+	api_error_is libvirt_unavailable &&
+	sim_driver_is 0000:01:00.0 nvidia &&
+	api_expect 200 /v1/assignments &&
+	jq -e "[.assignments[].state] | all(. == \"released\")" body &&
+	api_expect 200 /v1/history
+'
+
+test_expect_success 'passd stops cleanly' '
+	passd_stop
+'
+
+test_done
