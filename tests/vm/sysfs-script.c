@@ -390,7 +390,8 @@ static void list_dir(const char *dir, const char *prefix, bool digits, bool stri
 
 static void show_device(const char *addr, FILE *out)
 {
-	char dir[PATH_MAX], path[PATH_MAX + 32], drv[256], grp[64], ovr[8192], pf[64];
+	char dir[PATH_MAX], path[PATH_MAX + 32], drv[256], grp[64], ovr[8192], pf[64], en[32];
+	char ue[4096], *ud;
 	struct stat st;
 	size_t ol;
 
@@ -409,7 +410,24 @@ static void show_device(const char *addr, FILE *out)
 	ol = strlen(ovr);
 	if (ol > 32 && strspn(ovr, "a") == ol)
 		snprintf(ovr, sizeof(ovr), "a*%zu", ol);
-	fprintf(out, " %s=drv:%s,ovr:%s,grp:%s", addr, drv, ovr, grp);
+	/* enable counts pci_enable_device() calls; uevent's DRIVER= follows the binding */
+	snprintf(path, sizeof(path), "%s/enable", dir);
+	if (!read_line(path, en, sizeof(en)))
+		snprintf(en, sizeof(en), "?");
+	snprintf(path, sizeof(path), "%s/uevent", dir);
+	ue[0] = '\0';
+	{
+		_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+		ssize_t n = fd >= 0 ? read(fd, ue, sizeof(ue) - 1) : -1;
+
+		ue[n > 0 ? n : 0] = '\0';
+	}
+	ud = strncmp(ue, "DRIVER=", 7) == 0 ? ue + 7 : strstr(ue, "\nDRIVER=");
+	if (ud && ud != ue + 7)
+		ud += 8;
+	if (ud)
+		ud[strcspn(ud, "\n")] = '\0';
+	fprintf(out, " %s=drv:%s,ovr:%s,grp:%s,en:%s,ue:%s", addr, drv, ovr, grp, en, ud ? ud : "-");
 	snprintf(path, sizeof(path), "%s/physfn", dir);
 	if (lstat(path, &st) == 0) {
 		link_base(path, pf, sizeof(pf));
