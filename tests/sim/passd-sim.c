@@ -55,6 +55,7 @@ struct mdev {
 	char linked[64]; /* the driver whose drivers/NAME/ADDR link exists */
 	char *reset_now; /* reset_method as written; NULL: the default, every method d->reset has */
 	int boot_group;	 /* the profile's group: who shares it was not isolated from whom */
+	bool bridge_enabled; /* a bridge that pci_enable_bridge() enabled for a device below it */
 };
 
 struct dynid {
@@ -338,7 +339,9 @@ static int refresh_attrs(struct mdev *m)
 	struct vnode *n;
 	int len, r;
 
-	r = put_printf(m->dir, "enable", "%u\n", d->driver ? 1u : 0u);
+	/* vfio-pci enables a device when it is opened, not at probe (the kernel shows 0) */
+	r = put_printf(m->dir, "enable", "%u\n",
+		       (d->driver && !streq(d->driver, "vfio-pci")) || m->bridge_enabled ? 1u : 0u);
 	if (r < 0)
 		return r;
 	/* up to 4094 bytes and a newline (driver_set_override()): not through put_printf() */
@@ -416,6 +419,17 @@ static int set_driver(struct sim *s, struct mdev *m, const char *drv)
 		if (r < 0)
 			return r;
 		snprintf(m->linked, sizeof(m->linked), "%s", drv);
+	}
+	/* pci_enable_device() enables the bridges above, for good (nothing disables them) */
+	for (const struct sim_dev *x = d->parent; drv && !streq(drv, "vfio-pci") && x; x = x->parent) {
+		bool found;
+		size_t k = mdev_pos(s, x->name, &found);
+		struct mdev *xm = found ? s->devs[k] : NULL;
+
+		if (xm && !xm->bridge_enabled) {
+			xm->bridge_enabled = true;
+			(void)put_printf(xm->dir, "enable", "%u\n", 1u);
+		}
 	}
 	r = refresh_attrs(m);
 	if (r >= 0)
@@ -2038,6 +2052,7 @@ static int sim_build(struct sim *s)
 		m->d = d;
 		m->present = true;
 		m->boot_group = d->group;
+		m->bridge_enabled = d->bridge && simtree_enable(s->h, d);
 		/* vfio-pci has no static IDs: a function the profile puts there got it by override */
 		if (native && !streq(native, "vfio-pci") && !(m->native = strdup(native))) {
 			mdev_free(m);

@@ -689,6 +689,25 @@ static int write_port_services(struct writer *w, const struct sim_dev *d)
 }
 
 /* pci_uevent() after the driver core's DRIVER= */
+static bool enabled_by_driver(const struct sim_dev *d)
+{
+	return d->driver && !streq(d->driver, "vfio-pci");
+}
+
+unsigned simtree_enable(const struct sim_host *h, const struct sim_dev *d)
+{
+	if (enabled_by_driver(d))
+		return 1;
+	if (!d->bridge)
+		return 0;
+	for (size_t i = 0; i < h->n_devs; i++)
+		if (enabled_by_driver(h->devs[i]))
+			for (const struct sim_dev *x = h->devs[i]->parent; x; x = x->parent)
+				if (x == d)
+					return 1;
+	return 0;
+}
+
 int simtree_uevent(const struct sim_dev *d, char *buf, size_t size)
 {
 	int n = 0, m;
@@ -744,7 +763,7 @@ static int write_dev(struct writer *w, const struct sim_dev *d)
 	if (r >= 0)
 		r = wprintf(w, fd, "irq", MODE_RO, "%u\n", d->irq);
 	if (r >= 0)
-		r = wprintf(w, fd, "enable", MODE_RW, "%u\n", d->driver ? 1u : 0u);
+		r = wprintf(w, fd, "enable", MODE_RW, "%u\n", simtree_enable(w->h, d));
 	if (r >= 0)
 		r = wprintf(w, fd, "local_cpulist", MODE_RO, "%s\n", list);
 	if (r >= 0)

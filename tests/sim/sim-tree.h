@@ -43,6 +43,11 @@ size_t simtree_config(const struct sim_dev *d, uint8_t cfg[4096]);
 
 /* The uevent attribute of @d (DRIVER= when bound, then pci_uevent()); returns its length. */
 int simtree_uevent(const struct sim_dev *d, char *buf, size_t size);
+/*
+ * What `enable` shows: 1 when a driver other than vfio-pci is bound (vfio-pci enables the device
+ * only when it is opened), or for a bridge above such a device (pci_enable_bridge()).
+ */
+unsigned simtree_enable(const struct sim_host *h, const struct sim_dev *d);
 
 /*
  * The target of a symlink in @link_dir pointing at @target (both relative to sys/) spelled as
