@@ -313,11 +313,21 @@ void domsvc_free(struct domsvc *ds)
 	if (!ds)
 		return;
 	if (ds->connector_running) {
+		struct timespec until;
+
 		pthread_mutex_lock(&ds->lock);
 		ds->quit = true;
 		pthread_cond_signal(&ds->cond);
 		pthread_mutex_unlock(&ds->lock);
-		pthread_join(ds->connector, NULL);
+		/* A libvirtd that accepts and never answers keeps virConnectOpen waiting: then stop
+		 * without it, and leave the service to the exiting process rather than free it. */
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += 5;
+		if (pthread_timedjoin_np(ds->connector, NULL, &until) != 0) {
+			log_warning("A connection attempt to libvirt at '%s' is still blocked, not waiting for it",
+				    ds->uri);
+			return;
+		}
 	}
 	pthread_mutex_lock(&ds->lock);
 	c = TAKE_PTR(ds->conn);
