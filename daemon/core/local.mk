@@ -36,3 +36,9 @@ tests_unit_test_preflight_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_unit_test_preflight_LDADD = daemon/core/libcore.a daemon/sysfs/libsysfs.a \
 	daemon/procfs/libprocfs.a daemon/kmod/libkmodw.a common/libcommon.a $(CMOCKA_LIBS) \
 	$(PTHREAD_LIBS)
+
+check_PROGRAMS += tests/unit/test-assign
+TESTS += tests/unit/test-assign
+tests_unit_test_assign_SOURCES = tests/unit/test-assign.c
+tests_unit_test_assign_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_assign_LDADD = daemon/core/libcore.a common/libcommon.a $(CMOCKA_LIBS)
