@@ -235,6 +235,24 @@ test_expect_success 'after the restart the domain is still there and still runni
 	grep -q "Connected to libvirt at .* again" "$TRASH/passd.log"
 '
 
+test_expect_success 'a libvirtd that stops answering (SIGSTOP) is dropped by the keepalive' '
+	t_stop=$(now) &&
+	kill -STOP "$LV_PID" &&
+	t0=$(now) &&
+	api_expect 200 /v1/health &&
+	test "$(ms_since $t0)" -lt 500 &&
+	wait_libvirt false 10 &&
+	figure "a silent libvirtd is noticed after $(ms_since $t_stop) ms (keepalive: 2 s interval, 2 missed)" &&
+	t0=$(now) &&
+	api_expect 503 /v1/domains &&
+	test "$(ms_since $t0)" -lt 500 &&
+	kill -CONT "$LV_PID" &&
+	t_cont=$(now) &&
+	wait_libvirt true 5 &&
+	figure "connected again $(ms_since $t_cont) ms after SIGCONT" &&
+	api_expect 200 /v1/domains
+'
+
 test_expect_success 'libvirtd stopped for good: passd keeps serving and stops cleanly' '
 	lv_kill TERM &&
 	wait_libvirt false 2 &&
