@@ -560,6 +560,8 @@ static char *fmt_libvirt(const json_t *lv)
 		return xstrdup("not used");
 	if (!uri)
 		return xstrdup(connected ? "connected" : "not connected");
+	if (!connected && out_str(lv, "error"))
+		return xasprintf("not connected (%s): %s", uri, out_str(lv, "error"));
 	return xasprintf("%s (%s)", connected ? "connected" : "not connected", uri);
 }
 
