@@ -145,6 +145,7 @@ static void plan_step(const struct inv *inv, enum bind_kind kind, const struct p
 	snprintf(st->critical, sizeof(st->critical), "%s",
 		 crit.critical && crit.reason ? crit.reason : "");
 	st->outcome = BIND_OUTCOME_PLANNED;
+	st->num_vfs = d->sriov_num_vfs > 0 ? d->sriov_num_vfs : 0;
 
 	if (pd_device_is_bridge(d)) {
 		/* The kernel lets a bridge stay on pcieport (or none) in a VFIO group. */
@@ -274,6 +275,14 @@ static int step_bind(struct sysfs *s, struct bind_step *st, struct pd_error *err
 				    st->address, strerror(-r));
 	/* With no IOMMU the probe write "succeeds" and binds nothing: trust the link only. */
 	r = check_driver(s, st->address, VFIO_DRIVER, now);
+	/*
+	 * vfio_pci_core_register_device() refuses a PF with VFs enabled (-EBUSY, which
+	 * drivers_probe hides); nvme leaves them enabled when it lets go (SIM-VS-KERNEL.md).
+	 */
+	if (r < 0 && st->num_vfs > 0)
+		return pd_error_set(err, PD_ERR_CONFLICT, r,
+				    "%s did not bind to vfio-pci: it has %d VFs enabled, and vfio-pci does not take an SR-IOV PF with VFs; remove them first (num_vfs 0)",
+				    st->address, st->num_vfs);
 	if (r < 0)
 		return pd_error_set(err, PD_ERR_NOT_VIABLE, r,
 				    "%s did not bind to vfio-pci (it is on %s): is vfio-pci loaded and the IOMMU on?",

@@ -49,6 +49,7 @@ struct bind_step {
 	enum bind_action action;
 	char critical[256]; /* why the host needs it, "" when it does not (a copy: reasons live one scan) */
 	enum bind_outcome outcome;
+	int num_vfs; /* VFs enabled on it at planning time: vfio-pci refuses such a PF (EBUSY) */
 	/* progress, for the undo */
 	bool override_written;
 	bool unbound;
