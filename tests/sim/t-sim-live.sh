@@ -110,9 +110,9 @@ expect_err() {
 w() { env printf '%s\n' "$1" >"$2"; }
 is() { [ "$1" = "$2" ] || { echo "got '$1', expected '$2'" >&2; return 1; }; }
 
-# listing of a tree: paths, link targets and file contents (sys and proc)
+# listing of a tree: paths, link targets and file contents (sys, proc and lib)
 dump() {
-	(cd "$1" && find sys proc | sort | while read -r p; do
+	(cd "$1" && find sys proc lib | sort | while read -r p; do
 		if [ -L "$p" ]; then
 			echo "$p -> $(readlink "$p")"
 		elif [ -f "$p" ] && [ -r "$p" ] && [ "${p##*/}" != config ]; then
@@ -330,6 +330,30 @@ check "no-iommu: drivers_probe succeeds" w $nic "$S/bus/pci/drivers_probe"
 check "no-iommu: ... but the device stays unbound" is "$(drv $nic)" none
 check "no-iommu: drivers/vfio-pci/bind is EINVAL" expect_err "Invalid argument" w $nic "$S/bus/pci/drivers/vfio-pci/bind"
 check "no-iommu: no group node in /dev/vfio" is "$(ls "$MP/dev/vfio")" vfio
+stop_sim
+
+# ---- the preflight's facts live: a host without vfio, one with VT-d off -------------------------
+
+start_sim novfio no-vfio
+"$SIMGEN" -q no-vfio "$T/gen-novfio"
+dump "$T/gen-novfio" >"$T/gen.txt"
+dump "$MP" >"$T/live.txt"
+check "no-vfio: live tree equals passd-simgen's (sys, proc, lib)" cmp "$T/gen.txt" "$T/live.txt"
+check "no-vfio: no /dev/vfio/vfio, no vfio-pci driver" \
+	sh -c "[ -z \"\$(ls '$MP/dev/vfio')\" ] && [ ! -e '$S/bus/pci/drivers/vfio-pci' ]"
+nic=0000:00:1f.6
+echo vfio-pci >"$D/$nic/driver_override"
+echo $nic >"$S/bus/pci/drivers/e1000e/unbind"
+check "no-vfio: probing with an override to a driver that is not there binds nothing" \
+	w $nic "$S/bus/pci/drivers_probe"
+check "no-vfio: ... and the device stays unbound" is "$(drv $nic)" none
+stop_sim
+
+start_sim biosoff bios-vtd-off
+check "bios-vtd-off: no DMAR among the ACPI tables, no IOMMU unit" \
+	sh -c "[ -e '$S/firmware/acpi/tables/APIC' ] && [ ! -e '$S/firmware/acpi/tables/DMAR' ] && [ -z \"\$(ls '$S/class/iommu')\" ]"
+check "bios-vtd-off: lib/modules lists vfio-pci (loadable)" \
+	grep -q '^kernel/drivers/vfio/pci/vfio-pci.ko.xz:' "$MP/lib/modules/6.1.0-13-amd64/modules.dep"
 stop_sim
 
 echo "1..$n"
