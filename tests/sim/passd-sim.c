@@ -291,7 +291,9 @@ static int kstrtobool(const char *s, bool *ret)
  * vfio_register_group_dev() creates the group's char device for the first one, whatever the
  * other members do (viability is only checked on VFIO_GROUP_GET_STATUS/open; vmlab's
  * vfio-bind.sh section 3 shows it on 6.1). With --dev-vfio=viable it exists only while the group
- * is also viable: every endpoint on vfio-pci or driverless, bridges on pcieport or driverless.
+ * is also viable: since 5.19 (iommu_group_dma_owner_claimed()) no member may be on a driver that
+ * uses the kernel's DMA API; vfio-pci, pci-stub and pcieport declare driver_managed_dma (t9200,
+ * tests/vm/SIM-VS-KERNEL.md).
  */
 static int update_vfio(struct sim *s, int group)
 {
@@ -308,7 +310,7 @@ static int update_vfio(struct sim *s, int group)
 			continue;
 		if (streq(d->driver, "vfio-pci"))
 			any_vfio = true;
-		else if (!(d->bridge && streq(d->driver, "pcieport")))
+		else if (!streq(d->driver, "pcieport") && !streq(d->driver, "pci-stub"))
 			viable = false;
 	}
 	snprintf(name, sizeof(name), "%d", group);
