@@ -16,8 +16,10 @@
 #include <string.h>
 #include <time.h>
 
+#include "auth.h"
 #include "core/assign.h"
 #include "handlers.h"
+#include "routes.h"
 
 #define IDEM_KEY_MAX 255
 
@@ -266,6 +268,10 @@ void api_assignments_create(struct api_request *req, struct api_response *resp,
 
 	if (!svc || api_parse_dry_run(req, resp, &ar.dry_run) < 0 || parse_create(req, resp, &ar) < 0)
 		return;
+	/* Taking a device the host needs is an admin's decision, as for a bind. */
+	if (ar.force && api_request_require(req, resp, API_ROLE_ADMIN, "force") < 0)
+		return;
+	snprintf(ar.actor, sizeof(ar.actor), "%s", req->identity->name);
 	c = calloc(1, sizeof(*c));
 	res = calloc(1, sizeof(*res));
 	if (!c || !res) {
@@ -359,7 +365,7 @@ void api_assignments_delete(struct api_request *req, struct api_response *resp,
 		return;
 	}
 	d = api_request_defer(req);
-	r = asgsvc_release(svc, id, dry_run, on_released, d, res);
+	r = asgsvc_release(svc, id, dry_run, req->identity->name, on_released, d, res);
 	if (r == 1)
 		return;
 	api_request_undefer(req);
@@ -477,7 +483,7 @@ void api_devices_clear(struct api_request *req, struct api_response *resp, const
 	was = asgsvc_quarantine_reason(svc, addr);
 	if (was)
 		snprintf(reason, sizeof(reason), "%s", was);
-	if (asgsvc_clear(svc, addr, dry_run, &err) < 0) {
+	if (asgsvc_clear(svc, addr, dry_run, req->identity->name, &err) < 0) {
 		api_respond_error(resp, &err);
 		return;
 	}

@@ -355,7 +355,7 @@ static void on_rollback_done(struct bind_plan *plan, int r, const struct pd_erro
 			    op->res.a.address, op->res.a.group, err ? err->message : "");
 	bind_plan_free(plan);
 	asgsvc_log_result(&op->res, false);
-	asgsvc_record(op->svc, "assign", op->res.a.address, op->res.a.domain, 0,
+	asgsvc_record(op->svc, op->res.actor, "assign", op->res.a.address, op->res.a.domain, 0,
 		      r < 0 ? "partial" : "rolled_back", &op->res, op->res.err.message);
 	finish(op);
 }
@@ -371,7 +371,7 @@ static void assign_rollback(struct asg_op *op, int r, const struct pd_error *err
 	op->res.err = *err;
 	if (!op->bound_by_us) {
 		asgsvc_log_result(&op->res, false);
-		asgsvc_record(svc, "assign", op->res.a.address, op->res.a.domain, 0,
+		asgsvc_record(svc, op->res.actor, "assign", op->res.a.address, op->res.a.domain, 0,
 			      op->res.rollback[0] ? "rolled_back" : "failed", &op->res,
 			      op->res.err.message);
 		finish(op);
@@ -400,7 +400,7 @@ static void on_bind_done(struct bind_plan *plan, int r, const struct pd_error *e
 		op->res.r = r;
 		op->res.err = *err;
 		asgsvc_log_result(&op->res, false);
-		asgsvc_record(op->svc, "assign", op->res.a.address, op->res.a.domain, 0,
+		asgsvc_record(op->svc, op->res.actor, "assign", op->res.a.address, op->res.a.domain, 0,
 			      r == -ETIMEDOUT ? "partial" : "rolled_back", &op->res, err->message);
 		finish(op);
 		return;
@@ -455,7 +455,7 @@ static void assign_after_attach(struct asg_op *op)
 	}
 	op->res.t.total = mono_usec() - op->t0;
 	asgsvc_log_result(&op->res, false);
-	asgsvc_record(op->svc, "assign", op->res.a.address, op->res.a.domain, op->res.a.id, "done",
+	asgsvc_record(op->svc, op->res.actor, "assign", op->res.a.address, op->res.a.domain, op->res.a.id, "done",
 		      &op->res, NULL);
 	finish(op);
 }
@@ -485,6 +485,7 @@ int asgsvc_assign(struct asgsvc *svc, const struct asg_request *req, asgsvc_done
 
 	memset(res, 0, sizeof(*res));
 	res->dry_run = req->dry_run;
+	memcpy(res->actor, req->actor, sizeof(res->actor));
 	snprintf(res->a.address, sizeof(res->a.address), "%s", req->device);
 	snprintf(res->a.domain, sizeof(res->a.domain), "%s", req->domain);
 	res->a.group = -1;
@@ -576,7 +577,7 @@ static void release_end(struct asg_op *op)
 	}
 	op->res.t.total = mono_usec() - op->t0;
 	asgsvc_log_result(&op->res, true);
-	asgsvc_record(svc, "release", op->res.a.address, op->res.a.domain, op->res.a.id,
+	asgsvc_record(svc, op->res.actor, "release", op->res.a.address, op->res.a.domain, op->res.a.id,
 		      op->res.n_quarantined || (op->res.r < 0) ? "partial" : "done", &op->res,
 		      op->res.n_quarantined ? op->res.quarantined[0].reason : NULL);
 	finish(op);
@@ -633,7 +634,7 @@ static void release_after_worker(struct asg_op *op)
 		op->res.r = op->wr;
 		op->res.err = op->werr;
 		asgsvc_log_result(&op->res, true);
-		asgsvc_record(op->svc, "release", op->res.a.address, op->res.a.domain, op->res.a.id,
+		asgsvc_record(op->svc, op->res.actor, "release", op->res.a.address, op->res.a.domain, op->res.a.id,
 			      "failed", &op->res, op->werr.message);
 		finish(op);
 		return;
@@ -689,8 +690,8 @@ static void release_timeout(struct asg_op *op, int resetting, bool detaching)
 	answer(op);
 }
 
-int asgsvc_release(struct asgsvc *svc, int64_t id, bool dry_run, asgsvc_done_fn done,
-		   void *userdata, struct asg_result *ret)
+int asgsvc_release(struct asgsvc *svc, int64_t id, bool dry_run, const char *actor,
+		   asgsvc_done_fn done, void *userdata, struct asg_result *ret)
 {
 	const struct asg_assignment *a = asgsvc_find(svc, id);
 	struct asg_op *op;
@@ -698,6 +699,7 @@ int asgsvc_release(struct asgsvc *svc, int64_t id, bool dry_run, asgsvc_done_fn 
 
 	memset(ret, 0, sizeof(*ret));
 	ret->dry_run = dry_run;
+	snprintf(ret->actor, sizeof(ret->actor), "%s", actor ? actor : "");
 	if (!a)
 		return ret->r = pd_error_set(&ret->err, PD_ERR_NOT_FOUND, -ENOENT,
 					     "no assignment %" PRId64, id);

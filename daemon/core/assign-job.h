@@ -56,7 +56,7 @@ int asgsvc_set_state(struct asgsvc *svc, struct asg_assignment *a, enum asg_stat
 void asgsvc_quarantine(struct asgsvc *svc, const char *addr, const char *reason,
 		       struct asg_result *res);
 /* Append to the history; @res gives the moves and the timing. Logs a failure. */
-void asgsvc_record(struct asgsvc *svc, const char *action, const char *target,
+void asgsvc_record(struct asgsvc *svc, const char *actor, const char *action, const char *target,
 		   const char *domain, int64_t id, const char *result, const struct asg_result *res,
 		   const char *error);
 void asgsvc_apply_reconcile(struct asgsvc *svc, const struct domain_info *doms, size_t n);

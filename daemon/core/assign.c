@@ -175,7 +175,7 @@ static void moves_json(const struct asg_result *res, char *before, size_t bsize,
 	json_decref(a);
 }
 
-void asgsvc_record(struct asgsvc *svc, const char *action, const char *target,
+void asgsvc_record(struct asgsvc *svc, const char *actor, const char *action, const char *target,
 		   const char *domain, int64_t id, const char *result, const struct asg_result *res,
 		   const char *error)
 {
@@ -184,7 +184,7 @@ void asgsvc_record(struct asgsvc *svc, const char *action, const char *target,
 
 	if (!h)
 		return;
-	snprintf(h->actor, sizeof(h->actor), "local");
+	snprintf(h->actor, sizeof(h->actor), "%s", actor && actor[0] ? actor : "local");
 	snprintf(h->action, sizeof(h->action), "%s", action);
 	snprintf(h->target, sizeof(h->target), "%s", target ? target : "");
 	snprintf(h->domain, sizeof(h->domain), "%s", domain ? domain : "");
@@ -226,10 +226,10 @@ void asgsvc_record(struct asgsvc *svc, const char *action, const char *target,
 			    target ? target : "-", err.message);
 }
 
-void asgsvc_history_note(struct asgsvc *svc, const char *action, const char *target,
-			 const char *result, const char *error)
+void asgsvc_history_note(struct asgsvc *svc, const char *actor, const char *action,
+			 const char *target, const char *result, const char *error)
 {
-	asgsvc_record(svc, action, target, NULL, 0, result, NULL, error);
+	asgsvc_record(svc, actor, action, target, NULL, 0, result, NULL, error);
 }
 
 int asgsvc_history(struct asgsvc *svc, int64_t before, unsigned limit, struct asg_history **ret,
@@ -320,7 +320,7 @@ void asgsvc_quarantine(struct asgsvc *svc, const char *addr, const char *reason,
 	if (db_quarantine_put(svc->db, addr, reason, &err) < 0)
 		log_warning("Recording the quarantine of '%s' failed, it lasts until passd stops: %s",
 			    addr, err.message);
-	asgsvc_record(svc, "quarantine", addr, res ? res->a.domain : NULL, res ? res->a.id : 0,
+	asgsvc_record(svc, res ? res->actor : "passd", "quarantine", addr, res ? res->a.domain : NULL, res ? res->a.id : 0,
 		      "done", NULL, reason);
 	if (res && res->n_quarantined < ASG_MAX_DEVICES) {
 		struct asg_quarantined *o = &res->quarantined[res->n_quarantined++];
@@ -343,7 +343,8 @@ void asgsvc_quarantine(struct asgsvc *svc, const char *addr, const char *reason,
 	inv_overlay_changed(svc->inv);
 }
 
-int asgsvc_clear(struct asgsvc *svc, const char *addr, bool dry_run, struct pd_error *err)
+int asgsvc_clear(struct asgsvc *svc, const char *addr, bool dry_run, const char *actor,
+		 struct pd_error *err)
 {
 	const char *reason = asgsvc_quarantine_reason(svc, addr);
 	int r;
@@ -361,7 +362,7 @@ int asgsvc_clear(struct asgsvc *svc, const char *addr, bool dry_run, struct pd_e
 	if (r < 0 && r != -ENOENT)
 		return r;
 	log_notice("Quarantine of device '%s' cleared (was: %s)", addr, reason);
-	asgsvc_record(svc, "clear", addr, NULL, 0, "done", NULL, reason);
+	asgsvc_record(svc, actor, "clear", addr, NULL, 0, "done", NULL, reason);
 	for (size_t i = 0; i < svc->n_quar; i++)
 		if (streq(svc->quar[i].address, addr)) {
 			svc->quar[i] = svc->quar[--svc->n_quar];
@@ -549,11 +550,16 @@ void asgsvc_on_domain_event(const struct domain_event *ev, void *userdata)
 				 a->domain);
 			log_warning("Assignment %" PRId64 " of '%s': %s", a->id, a->address, reason);
 			(void)asgsvc_set_state(svc, a, ASG_STATE_ORPHANED, reason);
-			asgsvc_record(svc, "reconcile", a->address, a->domain, a->id, "done", NULL,
+			asgsvc_record(svc, "passd", "reconcile", a->address, a->domain, a->id, "done", NULL,
 				      reason);
 		}
 		return;
 	case DOMAIN_EVENT_DEVICE_REMOVED:
+		if (ev->address[0] == '\0') {
+			/* libvirt named a device passd cannot map to an address: look at all. */
+			asgsvc_start_reconcile(svc);
+			return;
+		}
 		for (size_t i = 0; i < svc->n_all; i++) {
 			struct asg_assignment *a = &svc->all[i];
 			bool holds = false;
@@ -567,7 +573,7 @@ void asgsvc_on_domain_event(const struct domain_event *ev, void *userdata)
 				 ev->address, a->domain);
 			log_warning("Assignment %" PRId64 ": %s", a->id, reason);
 			(void)asgsvc_set_state(svc, a, ASG_STATE_DETACHED, reason);
-			asgsvc_record(svc, "reconcile", ev->address, a->domain, a->id, "done", NULL,
+			asgsvc_record(svc, "passd", "reconcile", ev->address, a->domain, a->id, "done", NULL,
 				      reason);
 		}
 		return;
@@ -606,7 +612,7 @@ void asgsvc_apply_reconcile(struct asgsvc *svc, const struct domain_info *doms, 
 		log_warning("Reconcile: assignment %" PRId64 " of '%s' is now %s: %s", a->id,
 			    a->address, asg_state_to_string(states[i]), reason);
 		(void)asgsvc_set_state(svc, a, states[i], reason);
-		asgsvc_record(svc, "reconcile", a->address, a->domain, a->id, "done", NULL, reason);
+		asgsvc_record(svc, "passd", "reconcile", a->address, a->domain, a->id, "done", NULL, reason);
 	}
 	for (size_t i = 0; i < nd; i++)
 		if (drift[i].kind == ASG_DRIFT_UNMANAGED_HOSTDEV)

@@ -61,6 +61,7 @@ struct asg_request {
 	bool start;
 	bool force; /* take host-critical devices too */
 	bool dry_run;
+	char actor[96]; /* who asks, for the history ("uid:0", "token:ci"); not part of the hash */
 };
 
 /* A driver change of one device, as done (or planned) by an operation. */
@@ -94,6 +95,7 @@ struct asg_result {
 	int r; /* 0 or the negative errno of @err */
 	struct pd_error err;
 	bool dry_run;
+	char actor[96];		 /* who asked */
 	struct asg_assignment a; /* the assignment (a plan for a dry run) */
 	size_t n_moves;
 	struct asg_move moves[ASG_MAX_DEVICES]; /* the bind of an assignment, the unbind of a release */
@@ -125,8 +127,8 @@ int asgsvc_load(struct asgsvc *svc, struct pd_error *err);
 int asgsvc_assign(struct asgsvc *svc, const struct asg_request *req, asgsvc_done_fn done,
 		  void *userdata, struct asg_result *ret);
 /* Release assignment @id, with the same answering convention. */
-int asgsvc_release(struct asgsvc *svc, int64_t id, bool dry_run, asgsvc_done_fn done,
-		   void *userdata, struct asg_result *ret);
+int asgsvc_release(struct asgsvc *svc, int64_t id, bool dry_run, const char *actor,
+		   asgsvc_done_fn done, void *userdata, struct asg_result *ret);
 
 /* Every assignment, oldest first (borrowed until the next change). */
 size_t asgsvc_list(const struct asgsvc *svc, const struct asg_assignment **ret);
@@ -144,7 +146,8 @@ int asgsvc_check_bind(const struct asgsvc *svc, const char *addr, struct pd_erro
 /* The quarantine reason of @addr, or NULL (borrowed). */
 const char *asgsvc_quarantine_reason(const struct asgsvc *svc, const char *addr);
 /* Lift the quarantine of @addr: -ENOENT (not_found) when it has none. Records history. */
-int asgsvc_clear(struct asgsvc *svc, const char *addr, bool dry_run, struct pd_error *err);
+int asgsvc_clear(struct asgsvc *svc, const char *addr, bool dry_run, const char *actor,
+		 struct pd_error *err);
 
 /* The reconcile's findings: hostdevs and assignments that disagree with libvirt. */
 enum asg_drift_kind {
@@ -167,7 +170,7 @@ size_t asgsvc_get_drift(const struct asgsvc *svc, const struct asg_drift **ret,
 
 struct asg_history {
 	int64_t id, at;
-	char actor[64];
+	char actor[96];
 	char action[16];
 	char target[PCI_ADDR_LEN + 1];
 	char domain[DOMAIN_NAME_MAX + 1];
@@ -183,8 +186,8 @@ struct asg_history {
 int asgsvc_history(struct asgsvc *svc, int64_t before, unsigned limit, struct asg_history **ret,
 		   size_t *ret_n, struct pd_error *err);
 /* Append an event of another service (bind, unbind, sriov) to the history. Logs on failure. */
-void asgsvc_history_note(struct asgsvc *svc, const char *action, const char *target,
-			 const char *result, const char *error);
+void asgsvc_history_note(struct asgsvc *svc, const char *actor, const char *action,
+			 const char *target, const char *result, const char *error);
 
 /*
  * Idempotency-Key support for POST /v1/assignments. Begin: 0 when the request may run (the key

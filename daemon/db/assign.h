@@ -59,7 +59,7 @@ int db_quarantine_list(struct db *db, struct db_quarantine **ret, size_t *ret_n,
 struct db_history {
 	int64_t id;
 	int64_t at;
-	char actor[64];
+	char actor[96];
 	char action[16]; /* bind, unbind, sriov, assign, release, clear, quarantine, reconcile */
 	char target[PCI_ADDR_LEN + 1]; /* "" when not about one device */
 	char domain[DB_DOMAIN_MAX + 1]; /* "" when none */

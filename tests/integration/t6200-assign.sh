@@ -146,6 +146,12 @@ test_expect_success 'a domain that does not exist is a 404, and nothing moved' '
 test_expect_success 'a host-critical device is a 403 unless forced' '
 	test "$(post /v1/assignments -d "{\"device\":\"0000:02:00.0\",\"domain\":\"other-vm\"}")" = 403 &&
 	api_error_is host_critical &&
+	code=$(curl -q -sS -o body -w "%{http_code}" -X POST -H "Authorization: Bearer $PASSD_TOKEN_OPERATOR" \
+		-H "Content-Type: application/json" \
+		-d "{\"device\":\"0000:02:00.0\",\"domain\":\"other-vm\",\"force\":true}" \
+		"$PASSD_URL/v1/assignments") &&
+	test "$code" = 403 &&
+	api_error_is forbidden &&
 	sim_driver_is 0000:02:00.0 nvme
 '
 
@@ -216,11 +222,12 @@ test_expect_success 'Idempotency-Key: a retry gets the first answer, another bod
 test_expect_success 'history has every step, newest first, paged' '
 	api_expect 200 "/v1/history?limit=2" &&
 	jq -e ".history | length == 2" body &&
-	jq -e ".history[0] | .action == \"release\" and .actor == \"local\" and .result == \"done\" and .drivers_before[\"0000:01:00.0\"] == \"vfio-pci\" and .drivers_after[\"0000:01:00.0\"] == \"nvidia\"" body &&
+	jq -e ".history[0] | .action == \"release\" and .actor == \"token:test-admin\" and .result == \"done\" and .drivers_before[\"0000:01:00.0\"] == \"vfio-pci\" and .drivers_after[\"0000:01:00.0\"] == \"nvidia\"" body &&
 	next=$(jq -r .next_before body) &&
 	api_expect 200 "/v1/history?limit=500&before=$next" &&
 	jq -e "[.history[].action] | index(\"assign\") != null" body &&
 	jq -e ".history[] | select(.action == \"assign\") | .drivers_after[\"0000:01:00.1\"] == \"vfio-pci\"" body &&
+	jq -e "[.history[] | select(.action == \"assign\")] | last | .actor == \"token:test-admin\"" body &&
 	api_expect 400 "/v1/history?limit=0" &&
 	api_expect 400 "/v1/history?page=x" &&
 	passctl history --limit 3 >out &&
