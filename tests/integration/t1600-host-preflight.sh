@@ -109,6 +109,20 @@ test_expect_success 'amd-ok: AMD-V, IVRS, ivhd units and built-in vfio are all o
 	jq -e ".checks[] | select(.id == \"vfio_modules\") | .detail | test(\"vfio \\\\(built in\\\\)\")" body
 '
 
+test_expect_success 'a VM without nested virtualization: cpu_virt warns, with the nested hint' '
+	passd_stop &&
+	printf "%s\n" "host cpu=intel virt=off hypervisor=on" "root 0000:00" \
+		"dev 0000:00:00.0 id=8086:29c0 class=0x060000 group=0" \
+		"dev 0000:00:02.0 id=8086:10d3 class=0x020000 driver=e1000e group=1" >vm.profile &&
+	rm -rf "$TRASH/host" && "$SIMGEN" -q vm.profile "$TRASH/host" &&
+	grep -qx "preflight cpu_virt warn" "$TRASH/host/preflight.truth" &&
+	start_on_host &&
+	preflight_as_truth api.preflight &&
+	test_cmp "$TRASH/host/preflight.truth" api.preflight &&
+	jq -e ".checks[] | select(.id == \"cpu_virt\") | (.detail | test(\"virtual machine\")) and (.hint | test(\"nested\"))" body &&
+	test_exit_code 0 passctl check >out
+'
+
 test_expect_success 'load-modules=yes on a simulated tree is ignored: modprobe never runs' '
 	passd_stop && sim_new no-vfio &&
 	printf "#!/bin/sh\ntouch \"%s/modprobe-ran\"\n" "$TRASH" >fake-modprobe && chmod +x fake-modprobe &&
