@@ -36,6 +36,12 @@
 #define CONN_MEMORY (192 * 1024)
 #define URI_MAX (8 * 1024)	/* request target: 414 above */
 #define HEADERS_MAX (32 * 1024) /* request line and headers: 431 above */
+/*
+ * A new connection is never dropped to make room before it had this long to send its request:
+ * under a flood of connects, a real client's request is read before its connection can be
+ * the oldest. Until then the unidentified may briefly exceed their cap.
+ */
+#define UNID_GRACE_USEC (200 * 1000)
 
 struct listener {
 	struct api_server *srv;
@@ -380,16 +386,25 @@ static void unid_drop(struct api_server *srv, struct conn *ci)
 	(void)shutdown(ci->fd, SHUT_RDWR);
 }
 
-/* Connections past the header timeout, oldest first; the time until the next one is due. */
+/*
+ * Drop, oldest first, the unidentified connections past the header timeout, and those over
+ * the cap once their grace is over. Returns the milliseconds until the next one is due, or -1.
+ */
 static int unid_sweep(struct api_server *srv)
 {
 	uint64_t now = now_usec(), limit = (uint64_t)srv->sec.header_timeout_s * 1000000u;
 
 	while (srv->unid_head) {
 		struct conn *ci = srv->unid_head;
-		if (now - ci->accepted_usec < limit)
-			return (int)((limit - (now - ci->accepted_usec)) / 1000u) + 1;
-		srv->timed_out++;
+		uint64_t age = now - ci->accepted_usec;
+		if (age >= limit) {
+			srv->timed_out++;
+		} else if (srv->unid_n > srv->sec.unauthenticated_max && age >= UNID_GRACE_USEC) {
+			srv->evicted++;
+		} else {
+			uint64_t due = srv->unid_n > srv->sec.unauthenticated_max ? UNID_GRACE_USEC : limit;
+			return (int)((due - age) / 1000u) + 1;
+		}
 		unid_drop(srv, ci);
 	}
 	return -1;
@@ -486,7 +501,8 @@ static void on_connection(void *cls, struct MHD_Connection *c, void **socket_con
 		(void)shutdown(ci->fd, SHUT_RDWR); /* over its own limit */
 		return;
 	}
-	if (srv->unid_n >= srv->sec.unauthenticated_max && srv->unid_head) {
+	if (srv->unid_n >= srv->sec.unauthenticated_max && srv->unid_head &&
+	    ci->accepted_usec - srv->unid_head->accepted_usec >= UNID_GRACE_USEC) {
 		srv->evicted++;
 		unid_drop(srv, srv->unid_head);
 	}

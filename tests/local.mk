@@ -28,7 +28,9 @@ integration_tests = \
 	tests/integration/t6000-domains-test-driver.sh \
 	tests/integration/t6100-libvirt-real.sh \
 	tests/integration/t6200-assign.sh \
-	tests/integration/t6300-assign-race.sh
+	tests/integration/t6300-assign-race.sh \
+	tests/integration/t7100-routes-roles.sh \
+	tests/integration/t7200-bad-input.sh
 TESTS += $(integration_tests)
 EXTRA_DIST += $(integration_tests) tests/lib/test-lib.sh tests/check-layering.sh \
 	tests/fixtures/real tests/web/package.json tests/web/package-lock.json \
