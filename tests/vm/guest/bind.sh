@@ -73,7 +73,7 @@ while read -r name addr; do
 		grep -qx "group $grp viable 1 flags 0x1" vfio.out &&
 		n=0 && for a in $MEMBERS; do vm_bridge $a || n=$((n + 1)); done &&
 		test "$(grep -c "^device .* open " vfio.out)" -eq $n &&
-		api_expect 200 /v1/groups/$grp &&
+		get_expect 200 /v1/groups/$grp &&
 		jq -e ".viable == true and .blockers == []" body
 	'
 	test_expect_success "$name: a second bind answers unchanged and moves nothing" '
@@ -112,7 +112,7 @@ test_expect_success 'partial group: fn1 alone on vfio-pci through sysfs' '
 '
 
 test_expect_success 'partial group: passd says not viable, blocked by fn0 on e1000e' '
-	api_wait 5 /v1/groups/$grp ".members[] | select(.address == \"$fn1\") | .driver == \"vfio-pci\"" &&
+	api_wait 20 /v1/groups/$grp ".members[] | select(.address == \"$fn1\") | .driver == \"vfio-pci\"" &&
 	jq -e --arg a $fn0 ".viable == false and
 		(.blockers | length) == 1 and .blockers[0].address == \$a and
 		.blockers[0].driver == \"e1000e\" and (.blockers[0].reason | length > 0)" body
@@ -137,7 +137,7 @@ test_expect_success 'partial group on vfio-pci + pci-stub: the kernel and passd 
 	"$VFIO_CHECK" $grp >vfio.out; cat vfio.out;
 	grep -qx "group $grp viable 1 flags 0x1" vfio.out &&
 	grep -q "^error VFIO_GROUP_GET_DEVICE_FD $fn0" vfio.out &&
-	api_wait 5 /v1/groups/$grp ".members[] | select(.address == \"$fn0\") | .driver == \"pci-stub\"" &&
+	api_wait 20 /v1/groups/$grp ".members[] | select(.address == \"$fn0\") | .driver == \"pci-stub\"" &&
 	jq -e ".viable == true and .blockers == []" body
 '
 
@@ -146,7 +146,7 @@ test_expect_success 'partial group: fn0 back on e1000e by hand' '
 	echo $fn0 >/sys/bus/pci/drivers/pci-stub/unbind &&
 	echo $fn0 >/sys/bus/pci/drivers_probe &&
 	vm_drv $fn0 && test $DRV = e1000e &&
-	api_wait 5 /v1/groups/$grp ".viable == false"
+	api_wait 20 /v1/groups/$grp ".viable == false"
 '
 
 test_expect_success 'partial group: passd bind completes it, the kernel then finds it viable' '

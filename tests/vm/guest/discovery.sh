@@ -76,7 +76,7 @@ test_expect_success 'passd starts on the real /sys' '
 
 test_expect_success 'every device and group equals the kernel (truth.sh on /sys)' '
 	bash "$FIXTURES/truth.sh" /sys >kernel.truth &&
-	devices_as_truth api.truth &&
+	api_truth api.truth &&
 	test_cmp kernel.truth api.truth
 '
 
@@ -115,19 +115,19 @@ sriov)
 		vfs= && for i in 0 1 2 3; do
 			cd -P $DEVS/$pf/virtfn$i && vfs="$vfs${vfs:+ }${PWD##*/}" && cd "$TRASH" || exit 1
 		done &&
-		api_expect 200 /v1/devices/$pf &&
+		get_expect 200 /v1/devices/$pf &&
 		jq -e --arg v "$vfs" ".sriov.num_vfs == 4 and .sriov.total_vfs == 4 and
 			(.sriov.vfs | join(\" \")) == \$v" body &&
-		curl -sSf "$PASSD_URL/v1/devices" >devices.json &&
+		http GET /v1/devices && mv body devices.json &&
 		jq -e --arg v "$vfs" --arg pf $pf "[.devices[] | select(.physfn == \$pf)] |
 			length == 4 and ([.[].address] | join(\" \")) == \$v and
 			([.[].iommu_group] | unique | length) == 4" devices.json
 	'
 	test_expect_success 'sriov: VFs removed by writing 0 leave the API (udev monitor, no rescan asked)' '
 		echo 0 >$DEVS/$pf/sriov_numvfs &&
-		api_wait 5 /v1/devices "[.devices[] | select(.physfn != null)] | length == 0" &&
+		api_wait 20 /v1/devices "[.devices[] | select(.physfn != null)] | length == 0" &&
 		bash "$FIXTURES/truth.sh" /sys >kernel.truth &&
-		devices_as_truth api.truth &&
+		api_truth api.truth &&
 		test_cmp kernel.truth api.truth
 	'
 	;;

@@ -36,7 +36,7 @@ test_expect_success 'setup: the bridged group, as the host has it' '
 for k in 4 5; do
 	test_expect_success "bind paused after step $k; edu is removed from the bus" '
 		PASSD_PAUSE_AT=bind:'$k':$PAUSED passd_start &&
-		{ curl -sS -o body -w "%{http_code}" -X POST "$PASSD_URL/v1/devices/$edu/bind" >code & } &&
+		{ { http POST /v1/devices/$edu/bind; echo "$CODE" >code; } & } &&
 		cpid=$! &&
 		pause_wait &&
 		vm_drv $nic && test $DRV = vfio-pci &&
@@ -58,7 +58,7 @@ for k in 4 5; do
 	test_expect_success "step $k: every device still there is back on its original driver" '
 		state_is "$bridge=-/(null) $nic=e1000/(null)" $bridge $nic &&
 		test ! -e /dev/vfio/$grp &&
-		api_wait 5 /v1/devices "[.devices[].address] | index(\"$edu\") == null" &&
+		api_wait 20 /v1/devices "[.devices[].address] | index(\"$edu\") == null" &&
 		api_agrees $grp
 	'
 
@@ -66,7 +66,7 @@ for k in 4 5; do
 		echo 1 >/sys/bus/pci/rescan &&
 		test "$(vm_group $edu)" = $grp &&
 		state_is "$host" $MEMBERS &&
-		api_wait 5 /v1/groups/$grp "[.members[].address] | index(\"$edu\") != null" &&
+		api_wait 20 /v1/groups/$grp "[.members[].address] | index(\"$edu\") != null" &&
 		api_agrees $grp &&
 		passd_stop
 	'
@@ -76,7 +76,7 @@ done
 # drivers in the database; BINDINGS bindings are recorded and no intent is left pending.
 agree() {
 	bash "$FIXTURES/truth.sh" /sys >kernel.truth &&
-	devices_as_truth api.truth &&
+	api_truth api.truth &&
 	test_cmp kernel.truth api.truth || return 1
 	_k=
 	for _d in $DEVS/*; do
@@ -93,7 +93,7 @@ agree() {
 # crash_bind K: passd killed (exit 137) right after the K-th side effect of the group bind.
 crash_bind() {
 	PASSD_CRASH_AT=bind:$1 passd_start || return 1
-	curl -s -o /dev/null -X POST "$PASSD_URL/v1/devices/$edu/bind"
+	(http POST /v1/devices/$edu/bind) 2>/dev/null # a subshell: passd dies mid-request
 	_i=0
 	while kill -0 "$PASSD_PID" 2>/dev/null; do
 		_i=$((_i + 1))
@@ -108,7 +108,8 @@ crash_bind() {
 	say "killed after step $1: $STATE"
 }
 
-for k in 2 3 4 5 6; do
+# 3: e1000 off its driver, not yet on vfio-pci; 4: e1000 moved; 5: edu's override written.
+for k in 3 4 5; do
 	test_expect_success "SIGKILL after step $k of the group bind: the restart rolls it back" '
 		crash_bind '$k' &&
 		passd_start &&
