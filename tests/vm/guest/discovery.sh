@@ -123,7 +123,7 @@ sriov)
 			length == 4 and ([.[].address] | join(\" \")) == \$v and
 			([.[].iommu_group] | unique | length) == 4" devices.json
 	'
-	test_expect_success 'sriov: VFs removed by writing 0 leave the API (udev monitor, no rescan asked)' '
+	test_expect_success 'sriov: VFs removed by writing 0 leave the API (kernel uevents, no rescan asked)' '
 		echo 0 >$DEVS/$pf/sriov_numvfs &&
 		api_wait 20 /v1/devices "[.devices[] | select(.physfn != null)] | length == 0" &&
 		bash "$FIXTURES/truth.sh" /sys >kernel.truth &&
