@@ -29,7 +29,8 @@ static json_t *report_to_json(const struct preflight_report *rep)
 					  json_pack("{s:s,s:s,s:s,s:s?}", "id",
 						    preflight_check_id_to_string(c->id), "status",
 						    preflight_status_to_string(c->status), "detail",
-						    c->detail, "hint", c->hint[0] ? c->hint : NULL)) < 0) {
+						    c->detail, "hint",
+						    c->hint[0] ? c->hint : NULL)) < 0) {
 			json_decref(checks);
 			return NULL;
 		}
@@ -39,7 +40,8 @@ static json_t *report_to_json(const struct preflight_report *rep)
 			 rep->counts[PREFLIGHT_STATUS_FAIL] == 0, "ok",
 			 (int)rep->counts[PREFLIGHT_STATUS_OK], "warn",
 			 (int)rep->counts[PREFLIGHT_STATUS_WARN], "fail",
-			 (int)rep->counts[PREFLIGHT_STATUS_FAIL], "total", (int)_PREFLIGHT_CHECK_MAX);
+			 (int)rep->counts[PREFLIGHT_STATUS_FAIL], "total",
+			 (int)_PREFLIGHT_CHECK_MAX);
 }
 
 void api_host_get(struct api_request *req, struct api_response *resp, const char *const *p)

@@ -15,7 +15,8 @@
 #include "log.h"
 #include "preflight.h"
 
-#define GRUB_HOWTO "in /etc/default/grub, run update-grub (grub2-mkconfig -o /boot/grub2/grub.cfg on Fedora/RHEL) and reboot"
+#define GRUB_HOWTO \
+	"in /etc/default/grub, run update-grub (grub2-mkconfig -o /boot/grub2/grub.cfg on Fedora/RHEL) and reboot"
 
 struct preflight {
 	struct sysfs *sysfs;
@@ -268,7 +269,7 @@ static void set(struct preflight_check *c, enum preflight_status st, const char 
 struct ctx {
 	const struct preflight_facts *f;
 	struct cmdline_facts cl;
-	bool amd;	 /* judged an AMD host (cpuinfo, else an IVRS table or ivhd units) */
+	bool amd; /* judged an AMD host (cpuinfo, else an IVRS table or ivhd units) */
 	bool vendor_known;
 	bool iommu_active; /* IOMMU groups exist */
 	char units[128];   /* "dmar0, dmar1" */
@@ -300,16 +301,19 @@ static void judge_cpu(const struct ctx *x, struct preflight_check *c)
 	}
 	if (cpu->hypervisor) {
 		set(c, PREFLIGHT_STATUS_WARN,
-		    x->amd ? "Enable nested virtualization on the hypervisor (kvm_amd nested=1) and give this VM the host CPU model (-cpu host), or run passd on bare metal" :
-			     "Enable nested virtualization on the hypervisor (kvm_intel nested=1) and give this VM the host CPU model (-cpu host), or run passd on bare metal",
+		    x->amd ?
+			    "Enable nested virtualization on the hypervisor (kvm_amd nested=1) and give this VM the host CPU model (-cpu host), or run passd on bare metal" :
+			    "Enable nested virtualization on the hypervisor (kvm_intel nested=1) and give this VM the host CPU model (-cpu host), or run passd on bare metal",
 		    "no %s flag: this host is itself a virtual machine without nested virtualization; devices can be bound to vfio-pci, but no KVM guest can run here",
 		    flag);
 		return;
 	}
 	set(c, PREFLIGHT_STATUS_FAIL,
-	    !x->vendor_known ? "Enable hardware virtualization (VT-x or AMD-V) in the firmware setup, then power the machine off and on" :
-	    x->amd ? "Enable SVM Mode (AMD-V) in the firmware setup (often under Advanced > CPU Configuration), then power the machine off and on" :
-		     "Enable Intel Virtualization Technology (VT-x) in the firmware setup (often under Advanced > CPU Configuration), then power the machine off and on",
+	    !x->vendor_known ?
+		    "Enable hardware virtualization (VT-x or AMD-V) in the firmware setup, then power the machine off and on" :
+	    x->amd ?
+		    "Enable SVM Mode (AMD-V) in the firmware setup (often under Advanced > CPU Configuration), then power the machine off and on" :
+		    "Enable Intel Virtualization Technology (VT-x) in the firmware setup (often under Advanced > CPU Configuration), then power the machine off and on",
 	    "no %s flag in cpuinfo: hardware virtualization is disabled in the firmware (or the CPU lacks it), so KVM cannot run guests",
 	    flag);
 }
@@ -317,10 +321,12 @@ static void judge_cpu(const struct ctx *x, struct preflight_check *c)
 static void judge_firmware(const struct ctx *x, struct preflight_check *c)
 {
 	const struct preflight_facts *f = x->f;
-	const char *enable = !x->vendor_known ?
-				     "Enable VT-d (Intel) or the IOMMU / AMD-Vi (AMD) in the firmware setup, then power the machine off and on" :
-			     x->amd ? "Enable the IOMMU (AMD-Vi, sometimes 'AMD I/O Virtualization Technology') in the firmware setup, then power the machine off and on" :
-				      "Enable VT-d (Intel Virtualization Technology for Directed I/O) in the firmware setup, then power the machine off and on";
+	const char *enable =
+		!x->vendor_known ?
+			"Enable VT-d (Intel) or the IOMMU / AMD-Vi (AMD) in the firmware setup, then power the machine off and on" :
+		x->amd ?
+			"Enable the IOMMU (AMD-Vi, sometimes 'AMD I/O Virtualization Technology') in the firmware setup, then power the machine off and on" :
+			"Enable VT-d (Intel Virtualization Technology for Directed I/O) in the firmware setup, then power the machine off and on";
 
 	if (f->tables_r < 0) {
 		set(c, PREFLIGHT_STATUS_WARN, enable,
@@ -329,8 +335,9 @@ static void judge_firmware(const struct ctx *x, struct preflight_check *c)
 		return;
 	}
 	if (f->dmar || f->ivrs) {
-		set(c, PREFLIGHT_STATUS_OK, NULL, "ACPI %s table present: the firmware describes %s",
-		    f->dmar ? "DMAR" : "IVRS", f->dmar ? "Intel VT-d" : "AMD-Vi");
+		set(c, PREFLIGHT_STATUS_OK, NULL,
+		    "ACPI %s table present: the firmware describes %s", f->dmar ? "DMAR" : "IVRS",
+		    f->dmar ? "Intel VT-d" : "AMD-Vi");
 		return;
 	}
 	if (f->units_r >= 0 && f->n_units > 0) {
@@ -352,7 +359,8 @@ static void judge_iommu(const struct ctx *x, struct preflight_check *c)
 
 	if (f->groups_r < 0) {
 		set(c, PREFLIGHT_STATUS_WARN, "Check that --sysfs-root points at the host's /sys",
-		    "could not tell: kernel/iommu_groups cannot be read (%s)", strerror(-f->groups_r));
+		    "could not tell: kernel/iommu_groups cannot be read (%s)",
+		    strerror(-f->groups_r));
 		return;
 	}
 	if (f->groups > 0) {
@@ -367,19 +375,24 @@ static void judge_iommu(const struct ctx *x, struct preflight_check *c)
 		return;
 	}
 	if (f->tables_r >= 0 && !f->dmar && !f->ivrs)
-		snprintf(hint, sizeof(hint),
-			 "Enable %s in the firmware setup first (see firmware_dmar), then boot with %s",
-			 vendor_iommu(x), x->amd ? "amd_iommu not set to off" : "intel_iommu=on");
+		snprintf(
+			hint, sizeof(hint),
+			"Enable %s in the firmware setup first (see firmware_dmar), then boot with %s",
+			vendor_iommu(x), x->amd ? "amd_iommu not set to off" : "intel_iommu=on");
 	else if (x->cl.iommu_off || (!x->amd && x->cl.intel_iommu == 0) ||
 		 (x->amd && x->cl.amd_iommu == 0))
 		snprintf(hint, sizeof(hint),
 			 "Remove %s from GRUB_CMDLINE_LINUX " GRUB_HOWTO " (see kernel_cmdline)",
-			 x->cl.iommu_off ? "iommu=off" : x->amd ? "amd_iommu=off" : "intel_iommu=off");
+			 x->cl.iommu_off ? "iommu=off" :
+			 x->amd		 ? "amd_iommu=off" :
+					   "intel_iommu=off");
 	else if (!x->amd)
-		snprintf(hint, sizeof(hint), "Add intel_iommu=on to GRUB_CMDLINE_LINUX " GRUB_HOWTO);
-	else
 		snprintf(hint, sizeof(hint),
-			 "Look for AMD-Vi messages in the kernel log (journalctl -k | grep -i amd-vi); the kernel needs CONFIG_AMD_IOMMU");
+			 "Add intel_iommu=on to GRUB_CMDLINE_LINUX " GRUB_HOWTO);
+	else
+		snprintf(
+			hint, sizeof(hint),
+			"Look for AMD-Vi messages in the kernel log (journalctl -k | grep -i amd-vi); the kernel needs CONFIG_AMD_IOMMU");
 	set(c, PREFLIGHT_STATUS_FAIL, hint,
 	    "no IOMMU is active: no units in class/iommu and no IOMMU groups, so no device can be passed through");
 }
@@ -389,10 +402,10 @@ static void judge_cmdline(const struct ctx *x, struct preflight_check *c)
 	const struct preflight_facts *f = x->f;
 	const struct cmdline_facts *cl = &x->cl;
 	char hint[PREFLIGHT_TEXT_LEN];
-	const char *off = cl->iommu_off ? "iommu=off" :
+	const char *off = cl->iommu_off			  ? "iommu=off" :
 			  !x->amd && cl->intel_iommu == 0 ? "intel_iommu=off" :
-			  x->amd && cl->amd_iommu == 0 ? "amd_iommu=off" :
-							 NULL;
+			  x->amd && cl->amd_iommu == 0	  ? "amd_iommu=off" :
+							    NULL;
 
 	if (f->cmdline_r < 0) {
 		set(c, PREFLIGHT_STATUS_WARN,
@@ -402,7 +415,8 @@ static void judge_cmdline(const struct ctx *x, struct preflight_check *c)
 	}
 	if (off) {
 		snprintf(hint, sizeof(hint), "Remove %s from GRUB_CMDLINE_LINUX " GRUB_HOWTO, off);
-		set(c, PREFLIGHT_STATUS_FAIL, hint, "%s turns the IOMMU off (%s)", off, cl->relevant);
+		set(c, PREFLIGHT_STATUS_FAIL, hint, "%s turns the IOMMU off (%s)", off,
+		    cl->relevant);
 		return;
 	}
 	if (!x->amd && cl->intel_iommu != 1 && !x->iommu_active) {
@@ -413,15 +427,17 @@ static void judge_cmdline(const struct ctx *x, struct preflight_check *c)
 		return;
 	}
 	set(c, PREFLIGHT_STATUS_OK, NULL, "%s%s", cl->relevant[0] ? "IOMMU options: " : "",
-	    cl->relevant[0] ? cl->relevant : "no IOMMU options: the kernel's defaults are in effect");
+	    cl->relevant[0] ? cl->relevant :
+			      "no IOMMU options: the kernel's defaults are in effect");
 }
 
 static void judge_intremap(const struct ctx *x, struct preflight_check *c)
 {
 	const struct preflight_facts *f = x->f;
 	bool unsafe = f->unsafe_param || x->cl.unsafe_interrupts;
-	const char *unsafe_src = f->unsafe_param ? "allow_unsafe_interrupts=Y" :
-						   "vfio_iommu_type1.allow_unsafe_interrupts=1 on the command line";
+	const char *unsafe_src =
+		f->unsafe_param ? "allow_unsafe_interrupts=Y" :
+				  "vfio_iommu_type1.allow_unsafe_interrupts=1 on the command line";
 	char missing[PREFLIGHT_TEXT_LEN] = "";
 	bool unknown = false;
 
@@ -518,9 +534,11 @@ static void judge_modules(const struct ctx *x, struct preflight_check *c)
 		 f->release[0] ? f->release : "(unknown)");
 	add_part(detail, sizeof(detail), missing, gone);
 	add_part(detail, sizeof(detail), loadable, ": not loaded (modules.dep lists it)");
-	add_part(detail, sizeof(detail), unknown,
-		 ": not loaded; could not tell whether it can be loaded (no modules directory to look in)");
-	add_part(detail, sizeof(detail), present, missing[0] || loadable[0] || unknown[0] ? " there" : "");
+	add_part(
+		detail, sizeof(detail), unknown,
+		": not loaded; could not tell whether it can be loaded (no modules directory to look in)");
+	add_part(detail, sizeof(detail), present,
+		 missing[0] || loadable[0] || unknown[0] ? " there" : "");
 	if (missing[0])
 		set(c, PREFLIGHT_STATUS_FAIL,
 		    "Install the running kernel's modules package (linux-modules-extra-$(uname -r) on Ubuntu), or use a kernel built with CONFIG_VFIO, CONFIG_VFIO_PCI and CONFIG_VFIO_IOMMU_TYPE1",
@@ -552,9 +570,11 @@ static void judge_dev(const struct ctx *x, struct preflight_check *c)
 		return;
 	}
 	set(c, PREFLIGHT_STATUS_FAIL,
-	    vfio_there ? "vfio is loaded but its node is missing: check that devtmpfs is mounted on /dev and that udev runs" :
-	    vfio_missing ? "Install vfio first (see vfio_modules): its module creates /dev/vfio/vfio" :
-			   "Run modprobe vfio-pci (it loads vfio, which creates /dev/vfio/vfio; passd does it at start with --load-modules=yes)",
+	    vfio_there ?
+		    "vfio is loaded but its node is missing: check that devtmpfs is mounted on /dev and that udev runs" :
+	    vfio_missing ?
+		    "Install vfio first (see vfio_modules): its module creates /dev/vfio/vfio" :
+		    "Run modprobe vfio-pci (it loads vfio, which creates /dev/vfio/vfio; passd does it at start with --load-modules=yes)",
 	    "%s/vfio/vfio is missing: libvirt and QEMU cannot open a VFIO container", f->dev_root);
 }
 
@@ -670,8 +690,8 @@ int preflight_load_modules(struct preflight *pf, const char *modprobe)
 
 	r = kmod_modprobe(modprobe, "vfio-pci", &status, err, sizeof(err));
 	if (r < 0)
-		return log_warning_errno(r, "Cannot run '%s vfio-pci', continuing without vfio-pci: %m",
-					 modprobe);
+		return log_warning_errno(
+			r, "Cannot run '%s vfio-pci', continuing without vfio-pci: %m", modprobe);
 	if (status != 0) {
 		log_warning("'%s vfio-pci' exited with status %d, continuing without vfio-pci%s%s",
 			    modprobe, status, err[0] ? ": " : "", err);

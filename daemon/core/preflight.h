@@ -86,9 +86,9 @@ struct preflight_facts {
 
 	int modules_r; /* /proc/modules */
 	struct {
-		bool loaded;	   /* listed in /proc/modules */
-		bool sysfs;	   /* module/NAME exists (loaded, or built in with parameters) */
-		int avail_r;	   /* kmod_lookup() */
+		bool loaded; /* listed in /proc/modules */
+		bool sysfs;  /* module/NAME exists (loaded, or built in with parameters) */
+		int avail_r; /* kmod_lookup() */
 		enum kmod_availability avail;
 	} mod[_PREFLIGHT_MOD_MAX];
 	char release[80]; /* uname -r as read from version, "" when unknown */

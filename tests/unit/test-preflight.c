@@ -27,8 +27,8 @@
 
 /* ---- parsers ---- */
 
-#define INTEL_CPU(flags)                                                                          \
-	"processor\t: 0\nvendor_id\t: GenuineIntel\ncpu family\t: 6\nflags\t\t: " flags             \
+#define INTEL_CPU(flags)                                                                \
+	"processor\t: 0\nvendor_id\t: GenuineIntel\ncpu family\t: 6\nflags\t\t: " flags \
 	"\nbugs\t\t: spectre_v1\n\n"
 
 static void test_preflight_cpuinfo_intel_vmx(void **state)
@@ -58,7 +58,8 @@ static void test_preflight_cpuinfo_vmx_must_be_on_every_cpu(void **state)
 
 static void test_preflight_cpuinfo_amd_and_hypervisor(void **state)
 {
-	const char *t = "processor\t: 0\nvendor_id\t: AuthenticAMD\nflags\t\t: fpu svm hypervisor\n";
+	const char *t =
+		"processor\t: 0\nvendor_id\t: AuthenticAMD\nflags\t\t: fpu svm hypervisor\n";
 	const char *g = "no colon here\n\n:\nflags:\n";
 	struct procfs_cpuinfo c;
 
@@ -132,9 +133,10 @@ static void test_preflight_ecap_hex(void **state)
 
 static void test_preflight_kmod_lookup_text(void **state)
 {
-	const char *dep = "kernel/drivers/vfio/pci/vfio-pci.ko.zst: kernel/drivers/vfio/pci/vfio-pci-core.ko.zst\n"
-			  "kernel/drivers/vfio/vfio_iommu_type1.ko:\n"
-			  "/lib/modules/6.1/kernel/foo/bar.ko.xz:\n";
+	const char *dep =
+		"kernel/drivers/vfio/pci/vfio-pci.ko.zst: kernel/drivers/vfio/pci/vfio-pci-core.ko.zst\n"
+		"kernel/drivers/vfio/vfio_iommu_type1.ko:\n"
+		"/lib/modules/6.1/kernel/foo/bar.ko.xz:\n";
 	const char *builtin = "kernel/drivers/vfio/vfio.ko\n";
 
 	assert_int_equal(kmod_lookup_text(builtin, strlen(builtin), dep, strlen(dep), "vfio_pci"),
@@ -166,8 +168,9 @@ static void good_intel(struct preflight_facts *f, char **cmdline, struct sysfs_i
 					  .vmx = true };
 	f->cmdline = cmdline;
 	f->dmar = true;
-	*u = (struct sysfs_iommu_unit){ .name = "dmar0", .intel = true, .has_ecap = true,
-					.ecap = 0xf0205e };
+	*u = (struct sysfs_iommu_unit){
+		.name = "dmar0", .intel = true, .has_ecap = true, .ecap = 0xf0205e
+	};
 	f->units = u;
 	f->n_units = 1;
 	f->groups = 12;
@@ -214,7 +217,8 @@ static void test_preflight_judge_ready_host(void **state)
 		assert_int_equal(r.checks[i].status, PREFLIGHT_STATUS_OK);
 	assert_int_equal(r.status, PREFLIGHT_STATUS_OK);
 	assert_int_equal(r.counts[PREFLIGHT_STATUS_OK], _PREFLIGHT_CHECK_MAX);
-	assert_non_null(strstr(check(&r, PREFLIGHT_KERNEL_CMDLINE)->detail, "intel_iommu=on iommu=pt"));
+	assert_non_null(
+		strstr(check(&r, PREFLIGHT_KERNEL_CMDLINE)->detail, "intel_iommu=on iommu=pt"));
 	assert_string_equal(preflight_check_id_to_string(PREFLIGHT_INTERRUPT_REMAPPING),
 			    "interrupt_remapping");
 }
@@ -237,8 +241,8 @@ static void test_preflight_judge_firmware_off(void **state)
 	assert_int_equal(check(&r, PREFLIGHT_IOMMU_ACTIVE)->status, PREFLIGHT_STATUS_FAIL);
 	assert_non_null(strstr(check(&r, PREFLIGHT_IOMMU_ACTIVE)->hint, "firmware"));
 	assert_int_equal(check(&r, PREFLIGHT_KERNEL_CMDLINE)->status, PREFLIGHT_STATUS_FAIL);
-	assert_non_null(strstr(check(&r, PREFLIGHT_KERNEL_CMDLINE)->hint,
-			       "intel_iommu=on (and iommu=pt"));
+	assert_non_null(
+		strstr(check(&r, PREFLIGHT_KERNEL_CMDLINE)->hint, "intel_iommu=on (and iommu=pt"));
 	assert_non_null(strstr(check(&r, PREFLIGHT_KERNEL_CMDLINE)->hint, "update-grub"));
 	assert_int_equal(check(&r, PREFLIGHT_INTERRUPT_REMAPPING)->status, PREFLIGHT_STATUS_FAIL);
 	assert_int_equal(r.status, PREFLIGHT_STATUS_FAIL);
@@ -259,7 +263,8 @@ static void test_preflight_judge_cmdline_off(void **state)
 	assert_hints(&r);
 	assert_int_equal(check(&r, PREFLIGHT_FIRMWARE_DMAR)->status, PREFLIGHT_STATUS_OK);
 	assert_int_equal(check(&r, PREFLIGHT_KERNEL_CMDLINE)->status, PREFLIGHT_STATUS_FAIL);
-	assert_non_null(strstr(check(&r, PREFLIGHT_KERNEL_CMDLINE)->hint, "Remove intel_iommu=off"));
+	assert_non_null(
+		strstr(check(&r, PREFLIGHT_KERNEL_CMDLINE)->hint, "Remove intel_iommu=off"));
 	assert_non_null(strstr(check(&r, PREFLIGHT_IOMMU_ACTIVE)->hint, "Remove intel_iommu=off"));
 }
 
@@ -329,10 +334,9 @@ static void test_preflight_judge_amd_host(void **state)
 	struct preflight_report r;
 
 	good_intel(&f, cl, &u);
-	f.cpu = (struct procfs_cpuinfo){ .vendor = PROCFS_CPU_VENDOR_AMD,
-					 .vendor_id = "AuthenticAMD",
-					 .cpus = 8,
-					 .svm = true };
+	f.cpu = (struct procfs_cpuinfo){
+		.vendor = PROCFS_CPU_VENDOR_AMD, .vendor_id = "AuthenticAMD", .cpus = 8, .svm = true
+	};
 	f.dmar = false;
 	f.ivrs = true;
 	u = (struct sysfs_iommu_unit){ .name = "ivhd0", .amd = true };
@@ -432,7 +436,8 @@ static void test_preflight_judge_acs_override(void **state)
 	preflight_judge(&f, &r);
 	assert_hints(&r);
 	assert_int_equal(check(&r, PREFLIGHT_ACS_OVERRIDE)->status, PREFLIGHT_STATUS_WARN);
-	assert_non_null(strstr(check(&r, PREFLIGHT_ACS_OVERRIDE)->detail, "downstream,multifunction"));
+	assert_non_null(
+		strstr(check(&r, PREFLIGHT_ACS_OVERRIDE)->detail, "downstream,multifunction"));
 	assert_int_equal(r.status, PREFLIGHT_STATUS_WARN);
 	f.cmdline_r = -EACCES;
 	preflight_judge(&f, &r);
@@ -532,7 +537,8 @@ static int setup(void **state)
 	/* proc/ */
 	put(fx, "proc/cpuinfo", INTEL_CPU("fpu vmx"), 0444);
 	put(fx, "proc/cmdline", "BOOT_IMAGE=/vmlinuz intel_iommu=on\n", 0444);
-	put(fx, "proc/modules", "vfio_iommu_type1 45056 0 - Live 0x0\nvfio 61440 1 vfio_iommu_type1, Live 0x0\n", 0444);
+	put(fx, "proc/modules",
+	    "vfio_iommu_type1 45056 0 - Live 0x0\nvfio 61440 1 vfio_iommu_type1, Live 0x0\n", 0444);
 	put(fx, "proc/version", "Linux version 6.1.0-13-amd64 (x) #1\n", 0444);
 	/* lib/modules and dev/ */
 	put(fx, "lib/modules/6.1.0-13-amd64/modules.dep",
@@ -620,7 +626,8 @@ static void test_preflight_gather_without_proc_or_modules(void **state)
 	assert_int_equal(check(&r, PREFLIGHT_KERNEL_CMDLINE)->status, PREFLIGHT_STATUS_WARN);
 	/* module/vfio exists, so vfio counts as loaded or built in; vfio_pci is unknown */
 	assert_int_equal(check(&r, PREFLIGHT_VFIO_MODULES)->status, PREFLIGHT_STATUS_WARN);
-	assert_non_null(strstr(check(&r, PREFLIGHT_VFIO_MODULES)->detail, "vfio (loaded or built in)"));
+	assert_non_null(
+		strstr(check(&r, PREFLIGHT_VFIO_MODULES)->detail, "vfio (loaded or built in)"));
 	/* /nonexistent-dev: the node is missing, which is a fail, not "could not tell" */
 	assert_int_equal(check(&r, PREFLIGHT_VFIO_DEV)->status, PREFLIGHT_STATUS_FAIL);
 }
@@ -635,9 +642,9 @@ static void test_preflight_modprobe_runs_a_program(void **state)
 	assert_int_equal(status, 1);
 	assert_int_equal(kmod_modprobe("/bin/true", "vfio-pci", &status, err, sizeof(err)), 0);
 	assert_int_equal(status, 0);
-	assert_int_equal(kmod_modprobe("/nonexistent/modprobe", "vfio-pci", &status, err,
-				       sizeof(err)),
-			 -ENOENT);
+	assert_int_equal(
+		kmod_modprobe("/nonexistent/modprobe", "vfio-pci", &status, err, sizeof(err)),
+		-ENOENT);
 	assert_int_equal(kmod_modprobe("/bin/true", "../x", &status, err, sizeof(err)), -EINVAL);
 }
 
@@ -662,8 +669,8 @@ int main(void)
 		cmocka_unit_test(test_preflight_judge_acs_override),
 		cmocka_unit_test(test_preflight_judge_copied_tree),
 		cmocka_unit_test_setup_teardown(test_preflight_gather_real_layout, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_preflight_gather_without_proc_or_modules, setup,
-						teardown),
+		cmocka_unit_test_setup_teardown(test_preflight_gather_without_proc_or_modules,
+						setup, teardown),
 		cmocka_unit_test(test_preflight_modprobe_runs_a_program),
 	};
 
