@@ -151,6 +151,9 @@ static int run_worker(struct asg_op *op, enum op_phase phase, void (*work)(struc
 	op->wr = 0;
 	op->werr = (struct pd_error)PD_ERROR_INIT;
 	op->phase_t0 = mono_usec();
+	/* Each libvirt step of an assignment gets --op-timeout; a release's deadline is its own. */
+	if (op->kind == OP_ASSIGN && svc->op_timeout_ms)
+		op->deadline = op->phase_t0 + (int64_t)svc->op_timeout_ms * 1000;
 	r = -pthread_create(&op->thread, NULL, worker_main, op);
 	if (r < 0)
 		return pd_error_set(&op->res.err, PD_ERR_INTERNAL, r, "cannot start a worker: %s",
@@ -472,6 +475,21 @@ static void assign_after_check(struct asg_op *op)
 		return;
 	}
 	assign_bind(op);
+}
+
+/* libvirt has not answered a step within --op-timeout: answer 503, let the step finish. */
+static void assign_timeout(struct asg_op *op)
+{
+	op->res.r = pd_error_set(&op->res.err, PD_ERR_LIBVIRT_UNAVAILABLE, -ETIMEDOUT,
+				 "libvirt has not answered the %s of domain '%s' within %u ms; the assignment goes on and GET /v1/assignments shows how it ended",
+				 op->phase == PH_CHECK ? "lookup" : "hostdev attach or start",
+				 op->req.domain, op->svc->op_timeout_ms);
+	log_warning("Assignment of device '%s' to domain '%s': %s", op->res.a.address,
+		    op->req.domain, op->res.err.message);
+	answer(op);
+	/* The rest runs without anyone to tell: a late success is a normal assignment. */
+	op->res.r = 0;
+	op->res.err = (struct pd_error)PD_ERROR_INIT;
 }
 
 int asgsvc_assign(struct asgsvc *svc, const struct asg_request *req, asgsvc_done_fn done,
@@ -828,8 +846,12 @@ void asgsvc_dispatch(struct asgsvc *svc)
 			finished = op;
 			continue;
 		}
-		if (!op->answered && op->deadline && now > op->deadline)
-			release_timeout(op, resetting, detaching);
+		if (!op->answered && op->deadline && now > op->deadline) {
+			if (op->kind == OP_RELEASE)
+				release_timeout(op, resetting, detaching);
+			else if (op->kind == OP_ASSIGN)
+				assign_timeout(op);
+		}
 		p = &op->next;
 	}
 	while (finished) {
