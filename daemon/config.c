@@ -12,6 +12,14 @@
 
 #define DEFAULT_CONFIG_FILE "/etc/passd/passd.conf"
 
+static FILE *errors_to; /* NULL: stderr */
+#define ERRORS (errors_to ? errors_to : stderr)
+
+void cfg_set_errors(FILE *f)
+{
+	errors_to = f;
+}
+
 enum cfg_type {
 	CFG_PATH,   /* an absolute or relative path */
 	CFG_STRING, /* free text */
@@ -114,12 +122,12 @@ static int set_value(struct cfg *c, const struct cfg_option *o, const char *valu
 	case CFG_STRING: {
 		char **s = field;
 		if (value[0] == '\0') {
-			fprintf(stderr, "passd: %s: '%s' needs a value\n", where, o->name);
+			fprintf(ERRORS, "passd: %s: '%s' needs a value\n", where, o->name);
 			return -EINVAL;
 		}
 		for (const char *ch = value; *ch; ch++)
 			if ((unsigned char)*ch < 0x20 || *ch == 0x7f) {
-				fprintf(stderr, "passd: %s: '%s' holds a control character\n", where,
+				fprintf(ERRORS, "passd: %s: '%s' holds a control character\n", where,
 					o->name);
 				return -EINVAL;
 			}
@@ -129,7 +137,7 @@ static int set_value(struct cfg *c, const struct cfg_option *o, const char *valu
 	}
 	case CFG_LIST: {
 		if (c->n_listen >= CFG_MAX_LISTEN) {
-			fprintf(stderr, "passd: %s: at most %d '%s' addresses\n", where,
+			fprintf(ERRORS, "passd: %s: at most %d '%s' addresses\n", where,
 				CFG_MAX_LISTEN, o->name);
 			return -E2BIG;
 		}
@@ -152,7 +160,7 @@ static int set_value(struct cfg *c, const struct cfg_option *o, const char *valu
 		else if (streq(value, "false") || streq(value, "no") || streq(value, "0"))
 			*b = false;
 		else {
-			fprintf(stderr, "passd: %s: '%s' must be true or false, not '%s'\n", where,
+			fprintf(ERRORS, "passd: %s: '%s' must be true or false, not '%s'\n", where,
 				o->name, value);
 			return -EINVAL;
 		}
@@ -166,7 +174,7 @@ static int set_value(struct cfg *c, const struct cfg_option *o, const char *valu
 		v = strtoul(value, &end, 10);
 		if (errno || end == value || *end != '\0' || value[0] == '-' || v < o->min ||
 		    v > o->max) {
-			fprintf(stderr, "passd: %s: '%s' must be a number from %u to %u, not '%s'\n",
+			fprintf(ERRORS, "passd: %s: '%s' must be a number from %u to %u, not '%s'\n",
 				where, o->name, o->min, o->max, value);
 			return -EINVAL;
 		}
@@ -182,7 +190,7 @@ static int set_value(struct cfg *c, const struct cfg_option *o, const char *valu
 		else if (streq(value, "false") || streq(value, "no") || streq(value, "0"))
 			*b = 0;
 		else {
-			fprintf(stderr, "passd: %s: '%s' must be auto, yes or no, not '%s'\n", where,
+			fprintf(ERRORS, "passd: %s: '%s' must be auto, yes or no, not '%s'\n", where,
 				o->name, value);
 			return -EINVAL;
 		}
@@ -235,11 +243,11 @@ static int parse_stream(struct cfg *c, FILE *f, const char *path, const bool *fr
 		lineno++;
 		snprintf(where, sizeof(where), "%.4000s:%u", path, lineno);
 		if (len > 4096) {
-			fprintf(stderr, "passd: %s: line longer than 4096 bytes\n", where);
+			fprintf(ERRORS, "passd: %s: line longer than 4096 bytes\n", where);
 			return -EINVAL;
 		}
 		if (strlen(line) != (size_t)len) {
-			fprintf(stderr, "passd: %s: holds a NUL byte\n", where);
+			fprintf(ERRORS, "passd: %s: holds a NUL byte\n", where);
 			return -EINVAL;
 		}
 		key = trim(line);
@@ -247,7 +255,7 @@ static int parse_stream(struct cfg *c, FILE *f, const char *path, const bool *fr
 			continue;
 		eq = strchr(key, '=');
 		if (!eq) {
-			fprintf(stderr, "passd: %s: expected 'key = value'\n", where);
+			fprintf(ERRORS, "passd: %s: expected 'key = value'\n", where);
 			return -EINVAL;
 		}
 		*eq = '\0';
@@ -255,11 +263,11 @@ static int parse_stream(struct cfg *c, FILE *f, const char *path, const bool *fr
 		value = trim(eq + 1);
 		o = find_option(key);
 		if (!o) {
-			fprintf(stderr, "passd: %s: unknown option '%.64s'\n", where, key);
+			fprintf(ERRORS, "passd: %s: unknown option '%.64s'\n", where, key);
 			return -EINVAL;
 		}
 		if (o->type != CFG_LIST && seen[o - options]) {
-			fprintf(stderr, "passd: %s: '%s' is set twice\n", where, o->name);
+			fprintf(ERRORS, "passd: %s: '%s' is set twice\n", where, o->name);
 			return -EINVAL;
 		}
 		seen[o - options] = true;
@@ -289,7 +297,7 @@ static int parse_file(struct cfg *c, const char *path, bool must_exist, const bo
 	if (!f) {
 		if (errno == ENOENT && !must_exist)
 			return 0;
-		fprintf(stderr, "passd: cannot read config file '%s': %s\n", path, strerror(errno));
+		fprintf(ERRORS, "passd: cannot read config file '%s': %s\n", path, strerror(errno));
 		return -errno;
 	}
 	r = parse_stream(c, f, path, from_cli, set);
@@ -396,16 +404,16 @@ int cfg_parse(int argc, char **argv, struct cfg **ret)
 				return r;
 			from_cli[opt - 256] = true;
 		} else if (opt == ':') {
-			fprintf(stderr, "passd: option '%s' needs a value (see --help)\n",
+			fprintf(ERRORS, "passd: option '%s' needs a value (see --help)\n",
 				argv[optind - 1]);
 			return -EINVAL;
 		} else {
-			fprintf(stderr, "passd: unknown option '%s' (see --help)\n", argv[optind - 1]);
+			fprintf(ERRORS, "passd: unknown option '%s' (see --help)\n", argv[optind - 1]);
 			return -EINVAL;
 		}
 	}
 	if (optind < argc) {
-		fprintf(stderr, "passd: unexpected argument '%s' (see --help)\n", argv[optind]);
+		fprintf(ERRORS, "passd: unexpected argument '%s' (see --help)\n", argv[optind]);
 		return -EINVAL;
 	}
 

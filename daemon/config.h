@@ -7,6 +7,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stdio.h>
 
 #include "log.h"
 #include "macro.h"
@@ -56,7 +57,9 @@ struct cfg {
  * after printing a message to stderr (exit 2).
  */
 int cfg_parse(int argc, char **argv, struct cfg **ret);
-/* Parse the text of a config file alone (the fuzzer's entry); messages go to stderr. */
+/* Where parse errors are printed (NULL: stderr); the fuzzer silences them. */
+void cfg_set_errors(FILE *f);
+/* Parse the text of a config file alone (the fuzzer's entry). */
 int cfg_parse_text(const char *text, size_t len, struct cfg **ret);
 /* Re-read the config file for SIGHUP: applies what may change live, warns about the rest. */
 int cfg_reload(struct cfg *cur);

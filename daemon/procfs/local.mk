@@ -12,6 +12,7 @@ tests_unit_test_procfs_LDADD = daemon/procfs/libprocfs.a common/libcommon.a $(CM
 check_PROGRAMS += tests/fuzz/fuzz-procfs
 tests_fuzz_fuzz_procfs_SOURCES = tests/fuzz/fuzz-procfs.c tests/fuzz/fuzz-main.c
 tests_fuzz_fuzz_procfs_LDADD = daemon/procfs/libprocfs.a common/libcommon.a
+tests_fuzz_fuzz_procfs_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
 TESTS += tests/fuzz/t-fuzz-procfs.sh
 EXTRA_DIST += tests/fuzz/t-fuzz-procfs.sh
 
@@ -20,5 +21,6 @@ check_PROGRAMS += tests/fuzz/fuzz-preflight
 tests_fuzz_fuzz_preflight_SOURCES = tests/fuzz/fuzz-preflight.c tests/fuzz/fuzz-main.c
 tests_fuzz_fuzz_preflight_LDADD = daemon/procfs/libprocfs.a daemon/sysfs/libsysfs.a \
 	daemon/kmod/libkmodw.a common/libcommon.a $(PTHREAD_LIBS)
+tests_fuzz_fuzz_preflight_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
 TESTS += tests/fuzz/t-fuzz-preflight.sh
 EXTRA_DIST += tests/fuzz/t-fuzz-preflight.sh

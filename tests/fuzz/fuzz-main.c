@@ -13,10 +13,12 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+#ifndef PASSD_LIBFUZZER /* configure --enable-fuzzing: libFuzzer brings its own main */
+
 static int run_file(const char *path)
 {
 	FILE *f = fopen(path, "rbe");
-	uint8_t buf[65536];
+	static uint8_t buf[1 << 20];
 	size_t n;
 
 	if (!f)
@@ -53,3 +55,4 @@ int main(int argc, char **argv)
 	printf("1..1\nok 1 - %d corpus inputs replayed without a crash\n", count);
 	return 0;
 }
+#endif
