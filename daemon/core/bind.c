@@ -154,6 +154,7 @@ static void plan_step(const struct inv *inv, enum bind_kind kind, const struct p
 		st->critical[0] = '\0';
 		return;
 	}
+	st->no_reset = d->reset_methods[0] == '\0';
 	if (kind == BIND_KIND_BIND) {
 		snprintf(st->driver_after, sizeof(st->driver_after), VFIO_DRIVER);
 		st->action = streq(d->driver, VFIO_DRIVER) && streq(d->driver_override, VFIO_DRIVER)
@@ -170,6 +171,55 @@ static void plan_step(const struct inv *inv, enum bind_kind kind, const struct p
 				     : BIND_ACTION_MOVE;
 		st->critical[0] = '\0'; /* giving a device back never costs the host */
 	}
+}
+
+/*
+ * Users are surprised when one device drags others along (peers.md, pain point 3): say why
+ * the kernel put them together, from what sysfs shows of the topology.
+ */
+static void plan_why_shared(const struct grp_group *g, char *buf, size_t size)
+{
+	const struct pd_device *first = NULL;
+	size_t n_endpoints = 0;
+	bool one_slot = true;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < g->n_devices; i++) {
+		const struct pd_device *d = g->devices[i];
+
+		if (pd_device_is_bridge(d))
+			continue;
+		n_endpoints++;
+		if (!first)
+			first = d;
+		/* DDDD:BB:DD, the function number apart */
+		else if (strncmp(first->address, d->address, PCI_ADDR_LEN - 2) != 0)
+			one_slot = false;
+	}
+	if (n_endpoints < 2)
+		return;
+	if (one_slot) {
+		snprintf(buf, size,
+			 "the %zu functions of the multifunction device %.*s share one IOMMU group: it does not isolate its functions from each other (no ACS)",
+			 n_endpoints, PCI_ADDR_LEN - 2, first->address);
+		return;
+	}
+	for (size_t i = 0; i < g->n_devices; i++) {
+		const struct pd_device *b = g->devices[i];
+
+		if (!pd_device_is_bridge(b))
+			continue;
+		for (size_t j = 0; j < g->n_devices; j++)
+			if (streq(g->devices[j]->parent, b->address)) {
+				snprintf(buf, size,
+					 "the devices behind the bridge %s share its IOMMU group: behind a PCIe-to-PCI bridge the IOMMU sees one requester ID, and a port without ACS cannot keep its devices apart",
+					 b->address);
+				return;
+			}
+	}
+	snprintf(buf, size,
+		 "these %zu devices are not isolated from each other: a switch or root port above them lacks ACS, so the IOMMU cannot tell their traffic apart",
+		 n_endpoints);
 }
 
 int bindsvc_plan(const struct inv *inv, const char *addr, enum bind_kind kind,
@@ -205,6 +255,7 @@ int bindsvc_plan(const struct inv *inv, const char *addr, enum bind_kind kind,
 		if (plan->steps[i].critical[0])
 			plan->n_critical++;
 	}
+	plan_why_shared(g, plan->shared_because, sizeof(plan->shared_because));
 	*ret = TAKE_PTR(plan);
 	return 0;
 }

@@ -48,6 +48,7 @@ struct bind_step {
 	char driver_after[PD_DRIVER_LEN]; /* planned; "" for no driver */
 	enum bind_action action;
 	char critical[256]; /* why the host needs it, "" when it does not (a copy: reasons live one scan) */
+	bool no_reset;	    /* an endpoint with no reset method: state may leak between users */
 	enum bind_outcome outcome;
 	int num_vfs; /* VFs enabled on it at planning time: vfio-pci refuses such a PF (EBUSY) */
 	/* progress, for the undo */
@@ -64,6 +65,7 @@ struct bind_plan {
 	size_t n_steps;
 	struct bind_step *steps;
 	size_t n_critical; /* members the host needs */
+	char shared_because[256]; /* why more than one endpoint must move, "" when one */
 };
 
 /*
