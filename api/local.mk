@@ -14,3 +14,10 @@ TESTS += tests/unit/test-json-writer
 tests_unit_test_json_writer_SOURCES = tests/unit/test-json-writer.c
 tests_unit_test_json_writer_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(JANSSON_CFLAGS)
 tests_unit_test_json_writer_LDADD = api/libapi.a common/libcommon.a $(JANSSON_LIBS) $(CMOCKA_LIBS)
+
+check_PROGRAMS += tests/unit/test-auth
+TESTS += tests/unit/test-auth
+tests_unit_test_auth_SOURCES = tests/unit/test-auth.c
+tests_unit_test_auth_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/api
+tests_unit_test_auth_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_auth_LDADD = api/libapi.a common/libcommon.a $(NETTLE_LIBS) $(CMOCKA_LIBS)
