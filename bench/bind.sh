@@ -13,6 +13,12 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 runs=${1:-30}
 build=${BENCH_BUILD:-$here/build-bench} # BENCH_BUILD: another optimised tree
 work=$(mktemp -d "$( [ -w /dev/shm ] && echo /dev/shm || echo /tmp)/passd-bind-bench.XXXXXX")
+# An admin token (docs/security.md) that every curl sends, through $CURL_HOME/.curlrc.
+token=$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')
+echo "bench admin $(printf %s "$token" | sha256sum | cut -d' ' -f1)" >"$work/tokens"
+printf 'header = "Authorization: Bearer %s"\n' "$token" >"$work/.curlrc"
+CURL_HOME=$work
+export CURL_HOME
 pid= sim=
 stop() {
 	[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
@@ -49,7 +55,8 @@ start_passd() {
 	rm -f "$work/passd.db"
 	"$build/daemon/passd" --config /dev/null --sysfs-root "$sys" --proc-root "$live/proc" \
 		--dev-root "$live/dev" --db "$work/passd.db" --listen tcp:127.0.0.1:0 \
-		--libvirt-uri none --web-dir "$here/web" --rescan-interval 0 >"$log" 2>&1 &
+		--libvirt-uri none --web-dir "$here/web" --rescan-interval 0 \
+		--token-file "$work/tokens" --rate-limit 0 >"$log" 2>&1 &
 	pid=$!
 	i=0
 	until grep -qs ' ready: ' "$log"; do

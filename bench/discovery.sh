@@ -10,6 +10,12 @@ runs=${1:-30}
 build="$here/build-bench"
 # tmpfs when there is one: the issue's floor is measured on tmpfs, and disk here is slow to fill.
 work=$(mktemp -d "$( [ -w /dev/shm ] && echo /dev/shm || echo /tmp)/passd-bench.XXXXXX")
+# An admin token (docs/security.md) that every curl sends, through $CURL_HOME/.curlrc.
+token=$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')
+echo "bench admin $(printf %s "$token" | sha256sum | cut -d' ' -f1)" >"$work/tokens"
+printf 'header = "Authorization: Bearer %s"\n' "$token" >"$work/.curlrc"
+CURL_HOME=$work
+export CURL_HOME
 trap 'kill $pid 2>/dev/null; rm -rf "$work"' EXIT
 pid=
 
@@ -35,7 +41,7 @@ echo
 "$build/daemon/passd" --config /dev/null --sysfs-root "$work/host/sys" --proc-root "$work/host/proc" \
 	--db "$work/passd.db" \
 	--listen tcp:127.0.0.1:0 --libvirt-uri none --web-dir "$here/web" \
-	--rescan-interval 0 >"$work/passd.log" 2>&1 &
+	--rescan-interval 0 --token-file "$work/tokens" --rate-limit 0 >"$work/passd.log" 2>&1 &
 pid=$!
 i=0
 until grep -q ' ready: ' "$work/passd.log"; do
