@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #include <jansson.h>
 
@@ -35,6 +36,21 @@ struct api_request {
 	void *cr;   /* server.c's */
 };
 
+struct api_stream;
+
+/*
+ * A body written as it comes (server-sent events). server.c calls read whenever the client
+ * can take more: it returns the bytes it put in @buf (at most @max), 0 when nothing is pending
+ * (the connection then sleeps until api_stream_wake()), or -1 to end the answer. @idle says
+ * the stream has been quiet for API_STREAM_IDLE_S: write something (a comment) so proxies and
+ * clients see it is alive. free runs when the connection is gone.
+ */
+struct api_stream_ops {
+	ssize_t (*read)(void *cls, struct api_stream *s, char *buf, size_t max, bool idle);
+	void (*free)(void *cls);
+};
+#define API_STREAM_IDLE_S 15
+
 struct api_response {
 	unsigned status;
 	struct api_blob *body;	  /* owned reference, NULL for no body */
@@ -44,6 +60,8 @@ struct api_response {
 	const char *cache_control;
 	const char *www_authenticate; /* for 401 (static) */
 	unsigned retry_after;	      /* seconds, for 429 and 503; 0 for none */
+	const struct api_stream_ops *stream; /* a streamed body instead of @body (status 200) */
+	void *stream_cls;		     /* owned: stream->free() releases it */
 };
 
 /* Blob from a JSON value (compact). Returns NULL on allocation failure. */
@@ -73,6 +91,9 @@ struct api_deferred *api_request_defer(struct api_request *req);
 void api_request_undefer(struct api_request *req);
 struct api_response *api_deferred_response(struct api_deferred *d);
 void api_deferred_resume(struct api_deferred *d);
+
+/* Call a sleeping stream's read again (from the loop thread). Implemented in server.c. */
+void api_stream_wake(struct api_stream *s);
 
 /*
  * The address in a path, canonical in @out; otherwise answers 400 and returns -EINVAL.

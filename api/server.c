@@ -77,6 +77,7 @@ struct api_server {
 	struct conn *unid_head, *unid_tail;
 	unsigned unid_n;
 	uint64_t evicted, timed_out;
+	struct api_stream *streams; /* open streamed answers (GET /v1/events) */
 };
 
 struct conn_req {
@@ -92,6 +93,7 @@ struct conn_req {
 };
 
 static bool is_loopback(const struct sockaddr *sa);
+static void streams_end(struct api_server *srv);
 
 static uint64_t now_usec(void)
 {
@@ -206,6 +208,10 @@ void api_server_stop(struct api_server *srv)
 {
 	if (!srv)
 		return;
+	streams_end(srv);
+	for (size_t i = 0; i < srv->n; i++)
+		if (srv->listeners[i].mhd)
+			(void)MHD_run(srv->listeners[i].mhd);
 	for (size_t i = 0; i < srv->n; i++) {
 		struct listener *l = &srv->listeners[i];
 		if (l->mhd) {
@@ -346,6 +352,136 @@ static enum MHD_Result send_response(struct MHD_Connection *c, struct api_respon
 	ret = MHD_queue_response(c, resp->status, r);
 	MHD_destroy_response(r);
 	return ret;
+}
+
+/* --- streamed answers ------------------------------------------------------------------ */
+
+#define STREAM_BLOCK (16 * 1024) /* MHD's buffer per stream: all a slow reader costs */
+#define STREAM_IDLE_USEC ((uint64_t)API_STREAM_IDLE_S * 1000000u)
+
+struct api_stream {
+	struct api_server *srv;
+	struct MHD_Connection *conn;
+	const struct api_stream_ops *ops;
+	void *cls;
+	uint64_t last_usec; /* when it last wrote */
+	bool suspended;	    /* waiting for api_stream_wake() */
+	bool idle;	    /* woken by the idle timer, not by news */
+	bool ending;	    /* the server stops: end the answer */
+	struct api_stream *prev, *next;
+};
+
+void api_stream_wake(struct api_stream *s)
+{
+	if (!s->suspended)
+		return;
+	s->suspended = false;
+	MHD_resume_connection(s->conn);
+}
+
+/*
+ * MHD asks for more when the socket can take it; with nothing to say the connection is
+ * suspended, so a quiet stream costs no wakeups, and a publish or the idle timer resumes it.
+ */
+static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+	struct api_stream *s = cls;
+	ssize_t n;
+
+	if (s->ending)
+		return MHD_CONTENT_READER_END_OF_STREAM;
+	n = s->ops->read(s->cls, s, buf, max, s->idle);
+	if (n < 0)
+		return MHD_CONTENT_READER_END_OF_STREAM;
+	s->idle = false;
+	if (n > 0) {
+		s->last_usec = now_usec();
+		return n;
+	}
+	s->suspended = true;
+	MHD_suspend_connection(s->conn);
+	return 0;
+}
+
+static void stream_free(void *cls)
+{
+	struct api_stream *s = cls;
+
+	if (s->prev)
+		s->prev->next = s->next;
+	else
+		s->srv->streams = s->next;
+	if (s->next)
+		s->next->prev = s->prev;
+	s->ops->free(s->cls);
+	free(s);
+}
+
+static enum MHD_Result send_stream(struct api_server *srv, struct MHD_Connection *c,
+				   struct api_response *resp)
+{
+	struct api_stream *s = calloc(1, sizeof(*s));
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+
+	if (!s) {
+		resp->stream->free(resp->stream_cls);
+		return MHD_NO;
+	}
+	*s = (struct api_stream){ .srv = srv, .conn = c, .ops = resp->stream,
+				  .cls = resp->stream_cls, .last_usec = now_usec() };
+	resp->stream = NULL;
+	r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, STREAM_BLOCK, stream_read, s,
+					      stream_free);
+	if (!r) {
+		s->ops->free(s->cls);
+		free(s);
+		return MHD_NO;
+	}
+	s->next = srv->streams;
+	if (srv->streams)
+		srv->streams->prev = s;
+	srv->streams = s;
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
+				resp->content_type ? resp->content_type : "text/event-stream");
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
+	MHD_add_response_header(r, "X-Accel-Buffering", "no"); /* nginx: do not hold events back */
+	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+	ret = MHD_queue_response(c, resp->status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+/* Streams end cleanly: a suspended connection must be resumed before MHD stops. */
+static void streams_end(struct api_server *srv)
+{
+	for (struct api_stream *s = srv->streams; s; s = s->next) {
+		s->ending = true;
+		api_stream_wake(s);
+	}
+}
+
+/* Wake the streams quiet for too long; milliseconds until the next is due, or -1. */
+static int streams_tick(struct api_server *srv)
+{
+	uint64_t now = now_usec();
+	int best = -1;
+
+	for (struct api_stream *s = srv->streams; s; s = s->next) {
+		int ms;
+		if (!s->suspended)
+			continue;
+		if (now - s->last_usec >= STREAM_IDLE_USEC) {
+			s->idle = true;
+			api_stream_wake(s);
+			ms = 0;
+		} else {
+			ms = (int)((s->last_usec + STREAM_IDLE_USEC - now) / 1000u) + 1;
+		}
+		if (best < 0 || ms < best)
+			best = ms;
+	}
+	return best;
 }
 
 /* An answer before the body is read: the connection closes after it, the body unread. */
@@ -778,6 +914,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	}
 	audit_finish(srv, cr, &resp);
 	log_debug("%s %s -> %u", method, url, resp.status);
+	if (resp.stream)
+		return send_stream(srv, c, &resp);
 	ret = send_response(c, &resp, false);
 	api_blob_unref(resp.body);
 	return ret;
@@ -1030,6 +1168,7 @@ void api_server_dispatch(struct api_server *srv, size_t i)
 
 void api_server_dispatch_all(struct api_server *srv)
 {
+	(void)streams_tick(srv);
 	for (size_t i = 0; i < srv->n; i++)
 		(void)MHD_run(srv->listeners[i].mhd);
 	(void)unid_sweep(srv);
@@ -1037,7 +1176,10 @@ void api_server_dispatch_all(struct api_server *srv)
 
 int api_server_timeout_ms(struct api_server *srv)
 {
-	int best = unid_sweep(srv);
+	int best = unid_sweep(srv), st = streams_tick(srv);
+
+	if (st >= 0 && (best < 0 || st < best))
+		best = st;
 
 	for (size_t i = 0; i < srv->n; i++) {
 		MHD_UNSIGNED_LONG_LONG t;
