@@ -40,7 +40,7 @@ static const struct route routes[] = {
 	{ "POST", "/v1/domains/*/stop", api_domains_stop, API_ROLE_OPERATOR },
 	{ "GET", "/v1/history", api_history_list, API_ROLE_READER },
 	{ "GET", "/v1/audit", api_audit_list, API_ROLE_ADMIN },
-	{ "GET", "/v1/events", api_not_implemented, API_ROLE_READER },
+	{ "GET", "/v1/events", api_events_get, API_ROLE_READER },
 	{ "GET", "/", api_web_get, API_ROLE_ANONYMOUS },
 	{ "GET", "/index.html", api_web_get, API_ROLE_ANONYMOUS },
 	{ "GET", "/app.js", api_web_get, API_ROLE_ANONYMOUS },

@@ -22,6 +22,7 @@
 #include "core/assign.h"
 #include "core/bind.h"
 #include "core/domains.h"
+#include "core/events.h"
 #include "core/inventory.h"
 #include "core/preflight.h"
 #include "core/workq.h"
@@ -49,6 +50,7 @@ struct passd {
 	struct asgsvc *asgsvc;
 	struct auditsvc *audit;
 	struct api_server *api;
+	struct evbus *events;
 	int exit_code;
 };
 
@@ -269,6 +271,8 @@ static void passd_teardown(struct passd *p)
 	if (p->api)
 		api_server_dispatch_all(p->api);
 	api_server_free(p->api);
+	evbus_set_default(NULL);
+	evbus_free(p->events); /* after the API: its streams read the bus */
 	workq_free(p->workq);
 	asgsvc_free(p->asgsvc);
 	domsvc_free(p->domsvc);
@@ -311,6 +315,10 @@ static int passd_setup(struct passd *p)
 	r = loop_add_signals(p->loop, signals, ELEMENTSOF(signals), on_signal, p);
 	if (r < 0)
 		return log_error_errno(r, "Cannot watch signals: %m");
+	r = evbus_new(EVBUS_CAPACITY, &p->events);
+	if (r < 0)
+		return log_error_errno(r, "Cannot create the event bus: %m");
+	evbus_set_default(p->events);
 
 	/* First, so the first libvirt connection is made while the host is scanned. */
 	r = domsvc_new(p->loop, p->cfg->libvirt_uri, &p->domsvc);
