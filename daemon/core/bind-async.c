@@ -21,6 +21,7 @@
 
 #include "bind-priv.h"
 #include "db/db.h"
+#include "events.h"
 #include "inventory.h"
 #include "log.h"
 #include "sriov.h"
@@ -163,6 +164,40 @@ static void job_answer(struct bind_job *j, int r, const struct pd_error *err, bo
 	}
 }
 
+/* device_bound / device_unbound / sriov_changed for GET /v1/events, when something moved. */
+static void publish_job(const struct bind_job *j)
+{
+	json_t *devs;
+
+	if (j->r < 0)
+		return;
+	if (j->splan) {
+		if (j->splan->writes_done > 0)
+			events_publish("sriov_changed",
+				       json_pack("{s:s, s:i, s:i}", "address", j->splan->pf, "num_vfs_before",
+						 j->splan->before, "num_vfs", j->splan->after));
+		return;
+	}
+	if (!j->plan)
+		return;
+	devs = json_array();
+	for (size_t i = 0; devs && i < j->plan->n_steps; i++) {
+		const struct bind_step *st = &j->plan->steps[i];
+		if (st->outcome == BIND_OUTCOME_DONE)
+			json_array_append_new(devs, json_pack("{s:s, s:s?, s:s?}", "address", st->address,
+							      "driver_before",
+							      st->driver_before[0] ? st->driver_before : NULL,
+							      "driver", st->driver_after[0] ? st->driver_after : NULL));
+	}
+	if (!devs || json_array_size(devs) == 0) {
+		json_decref(devs);
+		return;
+	}
+	events_publish(j->plan->kind == BIND_KIND_BIND ? "device_bound" : "device_unbound",
+		       json_pack("{s:s, s:i, s:o}", "address", j->plan->address, "iommu_group",
+				 j->plan->group, "devices", devs));
+}
+
 static const char *job_what(const struct bind_job *j)
 {
 	if (j->splan)
@@ -287,6 +322,7 @@ void bindsvc_dispatch(struct bindsvc *bs)
 	while (finished) {
 		struct bind_job *j = finished;
 		finished = j->next;
+		publish_job(j);
 		if (!j->answered)
 			job_answer(j, j->r, &j->err, false);
 		else
@@ -303,6 +339,7 @@ void bindsvc_drain(struct bindsvc *bs)
 		struct bind_job *j = bs->jobs;
 		bs->jobs = j->next;
 		pthread_join(j->thread, NULL);
+		publish_job(j);
 		if (!j->answered)
 			job_answer(j, j->r, &j->err, false);
 		job_free(j);
