@@ -10,6 +10,7 @@
 #include "db/db.h"
 #include "log.h"
 #include "inventory.h"
+#include "events.h"
 #include "procfs/procfs.h"
 #include "sysfs/sysfs.h"
 #include "udev/hwdb.h"
@@ -324,6 +325,41 @@ int inv_refresh_critical(struct inv *inv)
 	return 0;
 }
 
+static json_t *device_event(const struct pd_device *d)
+{
+	return json_pack("{s:s, s:s?, s:o?}", "address", d->address, "driver",
+			 d->driver[0] ? d->driver : NULL, "iommu_group",
+			 d->iommu_group >= 0 ? json_integer(d->iommu_group) : NULL);
+}
+
+/*
+ * device_added / device_removed / device_changed (driver) between two sorted views, for
+ * GET /v1/events: what hotplug, a VF change or someone else's hand did to the host.
+ */
+static void publish_changes(const struct pd_device *old, size_t n_old, const struct pd_device *new,
+			    size_t n_new)
+{
+	size_t i = 0, j = 0;
+
+	while (i < n_old || j < n_new) {
+		int c = i == n_old ? 1 : j == n_new ? -1 : strcmp(old[i].address, new[j].address);
+		if (c < 0) {
+			events_publish("device_removed", device_event(&old[i++]));
+		} else if (c > 0) {
+			events_publish("device_added", device_event(&new[j++]));
+		} else {
+			if (!streq(old[i].driver, new[j].driver)) {
+				json_t *ev = device_event(&new[j]);
+				json_object_set_new(ev, "driver_before",
+						    old[i].driver[0] ? json_string(old[i].driver)
+								     : json_null());
+				events_publish("device_changed", ev);
+			}
+			i++, j++;
+		}
+	}
+}
+
 int inv_scan(struct inv *inv, struct pd_error *err)
 {
 	struct pd_device *devs = NULL, *gone = NULL;
@@ -399,6 +435,8 @@ int inv_scan(struct inv *inv, struct pd_error *err)
 	inv->crit_unread = crit_set_unread(crit);
 
 	/* Swap the new view in; nothing can fail from here on. */
+	if (inv->last_scan_usec != 0) /* the first scan is no news */
+		publish_changes(inv->devs, inv->n_devs, devs, n);
 	grp_set_free(inv->groups);
 	crit_set_free(inv->crit);
 	free(inv->vfs);
