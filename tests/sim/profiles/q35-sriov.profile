@@ -13,20 +13,25 @@ cmdline console=ttyS0 panic=1 rdinit=/init passdvm.root=overlay passdvm=1 intel_
 
 root 0000:00
 
-dev 0000:00:00.0 id=8086:29c0 sub=1af4:1100 class=0x060000 rev=0x00 group=0
-dev 0000:00:02.0 id=1af4:1009 sub=1af4:0009 class=0x000200 rev=0x00 driver=virtio-pci group=1
-dev 0000:00:03.0 id=1af4:1009 sub=1af4:0009 class=0x000200 rev=0x00 driver=virtio-pci group=2
-dev 0000:00:10.0 id=1b36:000c sub=1b36:0000 class=0x060400 rev=0x00 driver=pcieport group=3 \
+dev 0000:00:00.0 id=8086:29c0 sub=1af4:1100 class=0x060000 rev=0x00 irq=0 group=0
+dev 0000:00:02.0 id=1af4:1009 sub=1af4:0009 class=0x000200 rev=0x00 irq=22 driver=virtio-pci \
+	group=1
+dev 0000:00:03.0 id=1af4:1009 sub=1af4:0009 class=0x000200 rev=0x00 irq=23 driver=virtio-pci \
+	group=2
+dev 0000:00:10.0 id=1b36:000c sub=1b36:0000 class=0x060400 rev=0x00 irq=20 driver=pcieport \
+	group=3 \
 	secondary=01
-dev 0000:00:11.0 id=1b36:000c sub=1b36:0000 class=0x060400 rev=0x00 driver=pcieport group=4 \
+dev 0000:00:11.0 id=1b36:000c sub=1b36:0000 class=0x060400 rev=0x00 irq=21 driver=pcieport \
+	group=4 \
 	secondary=02
-dev 0000:00:1f.0 id=8086:2918 sub=1af4:1100 class=0x060100 rev=0x02 driver=lpc_ich group=5
-dev 0000:00:1f.2 id=8086:2922 sub=1af4:1100 class=0x010601 rev=0x02 driver=ahci group=5
-dev 0000:00:1f.3 id=8086:2930 sub=1af4:1100 class=0x0c0500 rev=0x02 driver=i801_smbus group=5
+dev 0000:00:1f.0 id=8086:2918 sub=1af4:1100 class=0x060100 rev=0x02 irq=0 driver=lpc_ich group=5
+dev 0000:00:1f.2 id=8086:2922 sub=1af4:1100 class=0x010601 rev=0x02 irq=31 driver=ahci group=5
+dev 0000:00:1f.3 id=8086:2930 sub=1af4:1100 class=0x0c0500 rev=0x02 irq=16 driver=i801_smbus \
+	group=5
 
 # the PF; its VFs would be probed by nvme (vf_driver) with sriov_drivers_autoprobe=1
-dev 0000:01:00.0 id=1b36:0010 sub=1af4:1100 class=0x010802 rev=0x02 driver=nvme group=6 \
+dev 0000:01:00.0 id=1b36:0010 sub=1af4:1100 class=0x010802 rev=0x02 irq=20 driver=nvme group=6 \
 	reset=flr,bus nvme=nvme0 parts=0 \
 	sriov=4 numvfs=2 vf_offset=1 vf_stride=1 vf_device=0010 vf_driver=nvme autoprobe=0 \
 	vf_group=8
-dev 0000:02:00.0 id=1234:11e8 sub=1af4:1100 class=0x00ff00 rev=0x10 group=7 reset=bus
+dev 0000:02:00.0 id=1234:11e8 sub=1af4:1100 class=0x00ff00 rev=0x10 irq=10 group=7 reset=bus
