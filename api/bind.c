@@ -1,7 +1,10 @@
 #include <config.h>
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "auth.h"
 #include "core/assign.h"
 #include "core/bind.h"
 #include "handlers.h"
@@ -48,23 +51,30 @@ static json_t *plan_to_json(const struct bind_plan *plan, bool dry_run, int r)
 	for (size_t i = 0; i < plan->n_steps; i++) {
 		const struct bind_step *st = &plan->steps[i];
 		any_done = any_done || st->outcome == BIND_OUTCOME_DONE;
+		json_t *warnings = json_array();
+
+		if (st->no_reset && st->action != BIND_ACTION_SKIP_BRIDGE)
+			json_array_append_new(
+				warnings,
+				json_string("no reset method: the device cannot be reset between users, so state may leak from one VM to the next"));
 		json_array_append_new(
-			devs, json_pack("{s:s,s:s,s:s?,s:s?,s:b,s:s?,s:s}", "address", st->address,
+			devs, json_pack("{s:s,s:s,s:s?,s:s?,s:b,s:s?,s:s,s:o}", "address", st->address,
 					"action", bind_action_to_string(st->action), "driver_before",
 					st->driver_before[0] ? st->driver_before : NULL,
 					"driver_after", st->driver_after[0] ? st->driver_after : NULL,
 					"harmless", st->action == BIND_ACTION_SKIP_BRIDGE,
 					"host_critical", st->critical[0] ? st->critical : NULL, "outcome",
-					bind_outcome_to_string(st->outcome)));
+					bind_outcome_to_string(st->outcome), "warnings", warnings));
 		if (st->critical[0])
 			json_array_append_new(lose, json_pack("{s:s,s:s}", "address", st->address,
 							      "reason", st->critical));
 	}
-	return json_pack("{s:s,s:i,s:s,s:b,s:s,s:o*,s:o*}", "device", plan->address, "group",
+	return json_pack("{s:s,s:i,s:s,s:b,s:s,s:o*,s:o*,s:s?}", "device", plan->address, "group",
 			 plan->group, "operation", plan->kind == BIND_KIND_BIND ? "bind" : "unbind",
 			 "dry_run", dry_run, "result",
 			 dry_run ? "planned" : r < 0 ? "failed" : any_done ? "done" : "unchanged",
-			 "devices", devs, "host_would_lose", lose);
+			 "devices", devs, "host_would_lose", lose, "group_shared_because",
+			 plan->shared_because[0] ? plan->shared_because : NULL);
 }
 
 static void respond(struct api_response *resp, const struct bind_plan *plan, bool dry_run, int r,
@@ -88,14 +98,25 @@ static void respond(struct api_response *resp, const struct bind_plan *plan, boo
 	api_respond_json(resp, 200, v);
 }
 
+/* What the history needs of a move that runs on a worker. */
+struct bind_call {
+	struct api_deferred *d;
+	struct asgsvc *asgsvc;
+	char actor[96];
+	char address[PCI_ADDR_LEN + 1];
+};
+
 /* A worker finished (or timed out): answer the suspended request. */
 static void on_done(struct bind_plan *plan, int r, const struct pd_error *err, void *userdata)
 {
-	struct api_deferred *d = userdata;
+	struct bind_call *c = userdata;
 
-	respond(api_deferred_response(d), plan, false, r, err);
+	respond(api_deferred_response(c->d), plan, false, r, err);
+	if (c->asgsvc)
+		asgsvc_history_bind(c->asgsvc, c->actor, c->address, plan, r, err);
 	bind_plan_free(plan);
-	api_deferred_resume(d);
+	api_deferred_resume(c->d);
+	free(c);
 }
 
 static void run(struct api_request *req, struct api_response *resp, const char *addr_in,
@@ -106,7 +127,7 @@ static void run(struct api_request *req, struct api_response *resp, const char *
 	struct pd_error err = PD_ERROR_INIT;
 	struct bind_args a = { 0 };
 	char addr[PCI_ADDR_LEN + 1];
-	struct api_deferred *d;
+	struct bind_call *c;
 	int r;
 
 	if (api_parse_address(resp, addr_in, addr) < 0 || api_parse_dry_run(req, resp, &a.dry_run) < 0 ||
@@ -120,13 +141,25 @@ static void run(struct api_request *req, struct api_response *resp, const char *
 		api_respond_error(resp, &err);
 		return;
 	}
-	d = api_request_defer(req);
+	c = calloc(1, sizeof(*c));
+	if (!c) {
+		api_respond_errorf(resp, PD_ERR_INTERNAL, "out of memory");
+		return;
+	}
+	c->asgsvc = ctx->cfg.asgsvc;
+	snprintf(c->actor, sizeof(c->actor), "%s", req->identity->name);
+	snprintf(c->address, sizeof(c->address), "%s", addr);
+	c->d = api_request_defer(req);
 	r = bindsvc_start(ctx->bindsvc, addr, kind, a.dry_run, a.force, ctx->cfg.op_timeout_ms,
-			  on_done, d, &plan, &err);
+			  on_done, c, &plan, &err);
 	if (r == 1)
 		return; /* a worker moves the group; on_done answers */
 	api_request_undefer(req);
 	respond(resp, plan, a.dry_run, r, &err);
+	/* Refusals before a plan, dry runs and moves with nothing to do changed nothing. */
+	if (c->asgsvc && plan && !a.dry_run && r < 0)
+		asgsvc_history_bind(c->asgsvc, c->actor, addr, plan, r, &err);
+	free(c);
 }
 
 void api_devices_bind(struct api_request *req, struct api_response *resp, const char *const *p)

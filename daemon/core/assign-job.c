@@ -329,6 +329,24 @@ static void copy_moves(struct asg_result *res, const struct bind_plan *plan)
 	}
 }
 
+void asgsvc_history_bind(struct asgsvc *svc, const char *actor, const char *address,
+			 const struct bind_plan *plan, int r, const struct pd_error *err)
+{
+	_cleanup_free_ struct asg_result *res = calloc(1, sizeof(*res));
+	bool rolled_back = false;
+
+	if (!res)
+		return;
+	copy_moves(res, plan);
+	for (size_t i = 0; plan && i < plan->n_steps; i++)
+		rolled_back = rolled_back || plan->steps[i].outcome == BIND_OUTCOME_ROLLED_BACK;
+	asgsvc_record(svc, actor,
+		      plan && plan->kind == BIND_KIND_UNBIND ? "unbind" : "bind",
+		      address, NULL, 0,
+		      r >= 0 ? "done" : r == -ETIMEDOUT ? "partial" : rolled_back ? "rolled_back" : "failed",
+		      res, r < 0 && err ? err->message : NULL);
+}
+
 static bool any_done(const struct bind_plan *plan)
 {
 	for (size_t i = 0; plan && i < plan->n_steps; i++)

@@ -188,6 +188,13 @@ int asgsvc_history(struct asgsvc *svc, int64_t before, unsigned limit, struct as
 /* Append an event of another service (bind, unbind, sriov) to the history. Logs on failure. */
 void asgsvc_history_note(struct asgsvc *svc, const char *actor, const char *action,
 			 const char *target, const char *result, const char *error);
+struct bind_plan;
+/*
+ * Append a group move of the bind and unbind routes, with each device's drivers before and
+ * after (@plan may be NULL after a timeout: @address names the device then). Logs on failure.
+ */
+void asgsvc_history_bind(struct asgsvc *svc, const char *actor, const char *address,
+			 const struct bind_plan *plan, int r, const struct pd_error *err);
 
 /*
  * Idempotency-Key support for POST /v1/assignments. Begin: 0 when the request may run (the key

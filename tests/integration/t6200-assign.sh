@@ -236,6 +236,14 @@ test_expect_success 'history has every step, newest first, paged' '
 	grep -q "append-only" err
 '
 
+test_expect_success 'binds and unbinds of the device routes are in the history too' '
+	test "$(post /v1/devices/0000:00:16.0/bind)" = 200 &&
+	test "$(post /v1/devices/0000:00:16.0/unbind)" = 200 &&
+	api_expect 200 "/v1/history?limit=2" &&
+	jq -e "[.history[].action] == [\"unbind\", \"bind\"]" body &&
+	jq -e ".history[1] | .target == \"0000:00:16.0\" and .result == \"done\" and .drivers_before[\"0000:00:16.0\"] == \"mei_me\" and .drivers_after[\"0000:00:16.0\"] == \"vfio-pci\"" body
+'
+
 test_expect_success 'a reset that fails on release quarantines the device; the group stays on vfio-pci' '
 	passctl assign 0000:06:00.0 other-vm >out &&
 	sim_driver_is 0000:07:00.0 vfio-pci &&
