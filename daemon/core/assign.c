@@ -21,6 +21,7 @@
 
 #include "assign-job.h"
 #include "db/assign.h"
+#include "events.h"
 #include "inventory.h"
 #include "log.h"
 
@@ -317,6 +318,9 @@ void asgsvc_quarantine(struct asgsvc *svc, const char *addr, const char *reason,
 	struct asg_quar *q;
 
 	log_warning("Quarantining device '%s': %s", addr, reason);
+	events_publish("device_quarantined",
+		       json_pack("{s:s, s:s, s:s?}", "address", addr, "reason", reason, "domain",
+				 res && res->a.domain[0] ? res->a.domain : NULL));
 	if (db_quarantine_put(svc->db, addr, reason, &err) < 0)
 		log_warning("Recording the quarantine of '%s' failed, it lasts until passd stops: %s",
 			    addr, err.message);
@@ -362,6 +366,8 @@ int asgsvc_clear(struct asgsvc *svc, const char *addr, bool dry_run, const char 
 	if (r < 0 && r != -ENOENT)
 		return r;
 	log_notice("Quarantine of device '%s' cleared (was: %s)", addr, reason);
+	events_publish("quarantine_cleared",
+		       json_pack("{s:s, s:s, s:s}", "address", addr, "reason", reason, "actor", actor));
 	asgsvc_record(svc, actor, "clear", addr, NULL, 0, "done", NULL, reason);
 	for (size_t i = 0; i < svc->n_quar; i++)
 		if (streq(svc->quar[i].address, addr)) {
@@ -530,6 +536,15 @@ int asgsvc_load(struct asgsvc *svc, struct pd_error *err)
 
 /* ---- libvirt's events --------------------------------------------------------------------- */
 
+/* drift_found for GET /v1/events: an assignment that libvirt no longer matches. */
+static void publish_drift(const struct asg_assignment *a, const char *reason)
+{
+	events_publish("drift_found",
+		       json_pack("{s:s, s:I, s:s, s:s, s:s, s:s}", "kind", "assignment", "assignment",
+				 (json_int_t)a->id, "address", a->address, "domain", a->domain, "state",
+				 asg_state_to_string(a->state), "reason", reason));
+}
+
 void asgsvc_on_domain_event(const struct domain_event *ev, void *userdata)
 {
 	struct asgsvc *svc = userdata;
@@ -573,6 +588,7 @@ void asgsvc_on_domain_event(const struct domain_event *ev, void *userdata)
 				 ev->address, a->domain);
 			log_warning("Assignment %" PRId64 ": %s", a->id, reason);
 			(void)asgsvc_set_state(svc, a, ASG_STATE_DETACHED, reason);
+			publish_drift(a, reason);
 			asgsvc_record(svc, "passd", "reconcile", ev->address, a->domain, a->id, "done", NULL,
 				      reason);
 		}
@@ -613,11 +629,16 @@ void asgsvc_apply_reconcile(struct asgsvc *svc, const struct domain_info *doms, 
 			    a->address, asg_state_to_string(states[i]), reason);
 		(void)asgsvc_set_state(svc, a, states[i], reason);
 		asgsvc_record(svc, "passd", "reconcile", a->address, a->domain, a->id, "done", NULL, reason);
+		publish_drift(a, reason);
 	}
 	for (size_t i = 0; i < nd; i++)
-		if (drift[i].kind == ASG_DRIFT_UNMANAGED_HOSTDEV)
+		if (drift[i].kind == ASG_DRIFT_UNMANAGED_HOSTDEV) {
 			log_notice("Reconcile: domain '%s' has hostdev %s, which passd did not add; leaving it alone",
 				   drift[i].domain, drift[i].address);
+			events_publish("drift_found",
+				       json_pack("{s:s, s:s, s:s}", "kind", "unmanaged_hostdev",
+						 "address", drift[i].address, "domain", drift[i].domain));
+		}
 	free(svc->drift);
 	svc->drift = drift;
 	svc->n_drift = nd;
@@ -638,6 +659,11 @@ void asgsvc_log_result(const struct asg_result *res, bool release)
 {
 	const struct asg_assignment *a = &res->a;
 
+	if (res->r >= 0 && !res->dry_run)
+		events_publish(release ? "device_released" : "device_assigned",
+			       json_pack("{s:I, s:s, s:s, s:i, s:b}", "assignment", (json_int_t)a->id,
+					 "address", a->address, "domain", a->domain, "iommu_group",
+					 a->group, "started", a->started));
 	if (res->r < 0) {
 		log_warning("%s of device '%s' %s domain '%s' failed: %s%s%s",
 			    release ? "Release" : "Assignment", a->address, release ? "from" : "to",
