@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "domains.h"
+#include "events.h"
 #include "log.h"
 #include "loop.h"
 #include "virt/virt.h"
@@ -82,6 +83,34 @@ static void queue_event_locked(struct domsvc *ds, enum domain_event_kind kind, c
 		log_debug("Posting a libvirt event failed, ignoring: %m");
 }
 
+/* domain_changed, libvirt_connected, libvirt_disconnected for GET /v1/events. */
+static void publish_event(const struct domain_event *ev)
+{
+	static const char *const what[] = {
+		[DOMAIN_EVENT_DEFINED] = "defined",	[DOMAIN_EVENT_UNDEFINED] = "undefined",
+		[DOMAIN_EVENT_STARTED] = "started",	[DOMAIN_EVENT_STOPPED] = "stopped",
+		[DOMAIN_EVENT_DEVICE_REMOVED] = "device_removed",
+	};
+
+	switch (ev->kind) {
+	case DOMAIN_EVENT_CONNECTED:
+		events_publish("libvirt_connected", NULL);
+		return;
+	case DOMAIN_EVENT_DISCONNECTED:
+		events_publish("libvirt_disconnected", NULL);
+		return;
+	case DOMAIN_EVENT_DEFINED:
+	case DOMAIN_EVENT_UNDEFINED:
+	case DOMAIN_EVENT_STARTED:
+	case DOMAIN_EVENT_STOPPED:
+	case DOMAIN_EVENT_DEVICE_REMOVED:
+		events_publish("domain_changed",
+			       json_pack("{s:s, s:s, s:s?}", "domain", ev->domain, "event",
+					 what[ev->kind], "address", ev->address[0] ? ev->address : NULL));
+		return;
+	}
+}
+
 static void dispatch_events(struct domsvc *ds)
 {
 	struct queued_event *list;
@@ -94,6 +123,7 @@ static void dispatch_events(struct domsvc *ds)
 	while (list) {
 		struct queued_event *q = list;
 		list = q->next;
+		publish_event(&q->ev);
 		if (ds->handler)
 			ds->handler(&q->ev, ds->handler_data);
 		free(q);
