@@ -12,6 +12,7 @@
 
 #include "bind-priv.h"
 #include "db/db.h"
+#include "events.h"
 #include "groups.h"
 #include "inventory.h"
 #include "log.h"
@@ -818,6 +819,8 @@ int bindsvc_add_drift(struct bindsvc *bs, enum bind_drift_kind kind, const char 
 	vsnprintf(nd->reason, sizeof(nd->reason), fmt, ap);
 	va_end(ap);
 	log_warning("Drift at '%s': %s", addr, nd->reason);
+	events_publish("drift_found", json_pack("{s:s, s:s, s:s}", "kind", bind_drift_kind_to_string(kind),
+						"address", addr, "reason", nd->reason));
 	return 0;
 }
 
