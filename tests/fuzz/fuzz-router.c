@@ -203,7 +203,8 @@ static int setup(void)
 		root = make_tree();
 	if (!root || sysfs_new(root, &fs) < 0)
 		return -1;
-	snprintf(dbpath, sizeof(dbpath), "/tmp/passd-fuzz-router-%d.db", (int)getpid());
+	snprintf(dbpath, sizeof(dbpath), "%s/passd-fuzz-router-%d.db",
+		 access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp", (int)getpid());
 	(void)unlink(dbpath);
 	if (db_open(dbpath, &db, &err) < 0 || inv_new(fs, db, NULL, 1, &inv) < 0 ||
 	    inv_scan(inv, &err) < 0 || bindsvc_new(fs, db, inv, &bs) < 0)
@@ -216,11 +217,20 @@ static int setup(void)
 	return 0;
 }
 
+int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static int ready;
+
+/* libFuzzer calls this once, outside the per-input timeout: the first scan takes a while. */
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	ready = setup() == 0 ? 1 : -1;
+	return 0;
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static int ready;
 	struct fz f = { 0 };
 	struct api_identity id = { API_ROLE_ADMIN, "token:fuzz" };
 	struct api_response resp = { .status = 0 };
