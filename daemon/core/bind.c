@@ -213,7 +213,7 @@ static void plan_why_shared(const struct grp_group *g, char *buf, size_t size)
 		for (size_t j = 0; j < g->n_devices; j++)
 			if (streq(g->devices[j]->parent, b->address)) {
 				snprintf(buf, size,
-					 "the devices behind the bridge %s share its IOMMU group: behind a PCIe-to-PCI bridge the IOMMU sees one requester ID, and a port without ACS cannot keep its devices apart",
+					 "the devices below the bridge %s share its IOMMU group: it does not isolate them from each other (a switch without ACS, or a PCIe-to-PCI bridge that gives them one requester ID)",
 					 b->address);
 				return;
 			}

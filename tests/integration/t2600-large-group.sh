@@ -27,11 +27,19 @@ test_expect_success 'the plan for the Wi-Fi card names the whole group: 3 endpoi
 	jq -e "[.devices[] | select(.action == \"bridge\")] | length == 4 and all(.harmless and .driver_after == \"pcieport\")" body &&
 	jq -e "[.devices[] | select(.address == \"$NIC\")][0] | .driver_before == \"r8169\" and .driver_after == \"vfio-pci\"" body &&
 	jq -e ".host_would_lose == []" body &&
+	jq -e ".group_shared_because | test(\"below the bridge 0000:04:00.0 share its IOMMU group.*without ACS\")" body &&
 	jq -r "[.devices[].address] | sort | .[]" body >plan.members &&
 	api_expect 200 /v1/groups/12 && jq -r ".devices | sort | .[]" body >group.members &&
 	test_cmp group.members plan.members &&
 	test "$(grep "^writes=" "$TRASH/live/sim/stats")" = "$w" &&
 	sim_driver_is $NIC r8169
+'
+
+test_expect_success 'a group of one multifunction device says so; a group of one endpoint says nothing' '
+	api_expect 200 "/v1/devices/0000:01:00.0/bind?dry_run=true" -X POST &&
+	jq -e ".group_shared_because | test(\"2 functions of the multifunction device 0000:01:00 \")" body &&
+	api_expect 200 "/v1/devices/0000:02:00.0/bind?dry_run=true" -X POST &&
+	jq -e ".group_shared_because == null" body
 '
 
 test_expect_success 'binding the Wi-Fi card takes the USB controller and the NIC with it' '

@@ -28,6 +28,14 @@ test_expect_success 'the device JSON says which devices have no reset method' '
 	jq -e "[.devices[] | select(.iommu_group == 10) | .reset_methods] == [[], []]" body
 '
 
+test_expect_success 'the bind plan warns about each device that cannot be reset, and only those' '
+	api_expect 200 "/v1/devices/$GPU/bind?dry_run=true" -X POST &&
+	jq -e "[.devices[].warnings | length] == [1, 1]" body &&
+	jq -e "all(.devices[]; .warnings[0] | test(\"no reset method\"))" body &&
+	api_expect 200 "/v1/devices/$NVME/bind?dry_run=true" -X POST &&
+	jq -e "all(.devices[]; .warnings == [])" body
+'
+
 test_expect_success 'with every reset failing, the GPU group still binds: passd writes no reset' '
 	sim_fault "reset:*:EIO" &&
 	r0=$(stat_of writes_reset) && f0=$(stat_of faults_fired) &&
