@@ -35,7 +35,8 @@ net_name() {
 post() {
 	_p=$1
 	shift
-	CODE=$(curl -sS -o body -w '%{http_code}' -X POST "$@" "$PASSD_URL$_p")
+	CODE=$(curl -sS -o body -w '%{http_code}' -X POST -H 'Content-Type: application/json' "$@" \
+		"$PASSD_URL$_p")
 }
 
 post_expect() {

@@ -69,7 +69,7 @@ done
 test_expect_success 'a dry run is refused the same way, and a forced bind too' '
 	api_expect 409 "/v1/devices/$EDU/bind?dry_run=true" -X POST &&
 	api_error_is not_viable &&
-	api_expect 409 "/v1/devices/$E1000E/bind" -X POST -d "{\"force\": true}" &&
+	api_expect 409 "/v1/devices/$E1000E/bind" -X POST -H "Content-Type: application/json" -d "{\"force\": true}" &&
 	api_error_is not_viable &&
 	unchanged
 '
