@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "auth.h"
 #include "core/bind.h"
 #include "core/domains.h"
 #include "handlers.h"
@@ -39,6 +40,9 @@ void api_health_get(struct api_request *req, struct api_response *resp, const ch
 		api_respond_errorf(resp, PD_ERR_INTERNAL, "out of memory");
 		return;
 	}
+	/* Who asks: lets the dashboard hide what the caller's role may not do. */
+	json_object_set_new(v, "caller", json_pack("{s:s,s:s}", "identity", req->identity->name,
+						   "role", api_role_to_string(req->identity->role)));
 	if (ctx->bindsvc) {
 		const struct bind_drift *drift;
 		size_t n = bindsvc_get_drift(ctx->bindsvc, &drift);
