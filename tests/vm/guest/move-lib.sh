@@ -61,8 +61,10 @@ state_is() {
 http() {
 	local t0=$EPOCHREALTIME t1 line rest= data=${3:-}
 	exec 3<>"/dev/tcp/127.0.0.1/${PASSD_URL##*:}" || return 1
-	printf '%s %s HTTP/1.0\r\nHost: localhost\r\nContent-Length: %d\r\n\r\n%s' \
-		"$1" "$2" "${#data}" "$data" >&3
+	# the admin token of test-lib.sh's tokens_new, as its curls send it
+	printf '%s %s HTTP/1.0\r\nHost: localhost\r\n%sContent-Length: %d\r\n\r\n%s' \
+		"$1" "$2" "${PASSD_TOKEN_ADMIN:+Authorization: Bearer $PASSD_TOKEN_ADMIN$'\r\n'}" \
+		"${#data}" "$data" >&3
 	CODE=
 	IFS=' ' read -r _ CODE _ <&3
 	while IFS= read -r line <&3 && [ "${line%$'\r'}" != "" ]; do :; done
