@@ -28,7 +28,7 @@ struct api_ctx {
 	struct api_config cfg;
 	struct api_cache devices;
 	struct api_cache groups;
-	struct api_file files[3];
+	struct api_file files[4];
 };
 
 typedef void (*api_handler_fn)(struct api_request *req, struct api_response *resp,

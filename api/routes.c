@@ -45,6 +45,7 @@ static const struct route routes[] = {
 	{ "GET", "/index.html", api_web_get, API_ROLE_ANONYMOUS },
 	{ "GET", "/app.js", api_web_get, API_ROLE_ANONYMOUS },
 	{ "GET", "/style.css", api_web_get, API_ROLE_ANONYMOUS },
+	{ "GET", "/actions.js", api_web_get, API_ROLE_ANONYMOUS },
 };
 
 /* Match @path against @pattern segment by segment; params point into @buf. */

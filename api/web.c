@@ -19,6 +19,7 @@ static const struct {
 	{ "index.html", "text/html; charset=utf-8" },
 	{ "app.js", "text/javascript; charset=utf-8" },
 	{ "style.css", "text/css; charset=utf-8" },
+	{ "actions.js", "text/javascript; charset=utf-8" },
 };
 
 static int read_file(int dirfd, const char *name, struct api_blob **ret)

@@ -29,6 +29,7 @@ GET / public
 GET /index.html public
 GET /app.js public
 GET /style.css public
+GET /actions.js public
 ROUTES
 
 rank() {
