@@ -25,6 +25,7 @@ integration_tests = \
 	tests/integration/t4100-cli-listing.sh \
 	tests/integration/t5100-dashboard.sh \
 	tests/integration/t5200-dashboard-profiles.sh \
+	tests/integration/t5300-dashboard-actions.sh \
 	tests/integration/t6000-domains-test-driver.sh \
 	tests/integration/t6100-libvirt-real.sh \
 	tests/integration/t6200-assign.sh \
@@ -36,5 +37,5 @@ integration_tests = \
 TESTS += $(integration_tests)
 EXTRA_DIST += $(integration_tests) tests/lib/test-lib.sh tests/check-layering.sh \
 	tests/fixtures/real tests/web/package.json tests/web/package-lock.json \
-	tests/web/dashboard.test.js tests/web/web-lib.sh
-CLEANFILES += tests/web/t5100-desktop.png
+	tests/web/dashboard.test.js tests/web/actions.test.js tests/web/web-lib.sh
+CLEANFILES += tests/web/t5100-desktop.png tests/web/t5300-actions.png
