@@ -45,6 +45,11 @@
 	/* Counters for tests and curious operators (window.passdDashboard in the console). */
 	const stats = { polls: 0, renders: 0, groupRenders: 0, notModified: 0, failures: 0, lastRenderMs: 0 };
 	window.passdDashboard = stats;
+	/* After an action: poll now rather than in up to 2 s. */
+	window.passdRefresh = () => {
+		clearTimeout(timer);
+		poll();
+	};
 
 	const $ = (id) => document.getElementById(id);
 
@@ -154,6 +159,8 @@
 				changed.add(r.name);
 			}
 			showOk();
+			if (window.passdActions)
+				window.passdActions.pollPanels();
 			if (changed.size) {
 				const t0 = performance.now();
 				if (changed.has('groups') || changed.has('devices')) {
@@ -206,6 +213,9 @@
 		const checks = Array.isArray(h.checks) ? h.checks : [];
 		const shown = checks.filter((c) => c && (c.status === 'fail' || c.status === 'warn'));
 		const sec = $('preflight');
+		const worst = h.summary && h.summary.status;
+		$('s-preflight').textContent = worst ? worst + (h.summary.total ? ' (' + h.summary.ok + ' of ' + h.summary.total + ' ok)' : '') : '…';
+		$('s-preflight').className = worst === 'ok' ? 'ok' : worst === 'fail' ? 'bad' : worst ? 'warn' : '';
 		if (!shown.length) {
 			sec.hidden = true;
 			return;
@@ -341,6 +351,9 @@
 			status += (status ? ', ' : '') + 'database down';
 		st.textContent = status ? '(' + status + ')' : '';
 		st.className = h.status && h.status !== 'ok' ? 'bad' : '';
+		/* which actions to show (CSS); none when the daemon does not say who asks */
+		document.body.dataset.role = h.caller && h.caller.role ? h.caller.role : 'unknown';
+		$('s-role').textContent = h.caller ? h.caller.identity + ' (' + h.caller.role + ')' : '';
 	}
 
 	/* ---- group cards ---- */
@@ -379,6 +392,14 @@
 			el('span', { class: 'state state-' + (d.state || 'unknown') }, d.state || '?'));
 		if (d.assignment && d.assignment.domain)
 			stateCell.append(el('span', { class: 'note' }, 'in ' + d.assignment.domain));
+		if (d.state === 'quarantined')
+			stateCell.append(el('span', { class: 'badge badge-quar', title: 'refused for new assignments until an admin clears it' }, 'quarantine'));
+		/* bind, unbind, assign...: actions.js, shown by the caller's role (CSS) */
+		if (window.passdActions)
+			stateCell.append(window.passdActions.rowActions(d) || '');
+		if (Array.isArray(d.reset_methods))
+			nameCell.append(el('span', { class: 'note reset' + (d.reset_methods.length ? '' : ' bad') },
+				d.reset_methods.length ? 'reset: ' + d.reset_methods.join(', ') : 'no reset method'));
 
 		const numa = typeof d.numa_node === 'number' && d.numa_node >= 0 ? d.numa_node : '—';
 		return el('tr', { 'data-address': d.address, class: hc && hc.critical ? 'crit' : null },
