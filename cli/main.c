@@ -21,6 +21,7 @@
 #include "assign.h"
 #include "check.h"
 #include "domains.h"
+#include "events.h"
 #include "http.h"
 #include "output.h"
 #include "pci-addr.h"
@@ -651,10 +652,11 @@ static int cmd_sriov(struct ctx *ctx, char **argv, int argc)
 
 static int cmd_events(struct ctx *ctx, char **argv, int argc)
 {
+	FILE *printer = events_printer_new(stdout, ctx->a->json); /* cli/events.c */
 	const struct http_request req = {
 		.method = "GET",
 		.path = "/v1/events",
-		.stream = stdout,
+		.stream = printer,
 		.accept = "text/event-stream",
 		/* a quiet stream is normal; an explicit --timeout bounds how long we follow it */
 		.no_timeout = !ctx->a->timeout_given,
@@ -662,7 +664,12 @@ static int cmd_events(struct ctx *ctx, char **argv, int argc)
 	_cleanup_(http_reply_clear) struct http_reply reply = {};
 	int r;
 
+	if (!printer) {
+		cli_error("cannot set up the event printer: %m");
+		return PASSCTL_EXIT_REFUSED;
+	}
 	r = exchange(ctx, &req, &reply);
+	fclose(printer); /* prints nothing more: an event is printed when it completes */
 	if (r != PASSCTL_EXIT_OK)
 		return r;
 	if (!status_ok(reply.status)) {
@@ -719,8 +726,9 @@ static const struct command commands[] = {
 	  "Newest first; --limit N (1 to 500, default 50) entries.\n", CMD_OPT_LIMIT, 0, 0,
 	  cmd_history },
 	{ "events", "events", "follow server-sent events until interrupted",
-	  "Prints the event stream as it comes. With --timeout SECS, stops after SECS seconds\n"
-	  "and exits 0.\n",
+	  "One line per event as it comes: time, type, device, then the rest as key=value;\n"
+	  "with --json, each event's JSON object on one line. With --timeout SECS, stops after\n"
+	  "SECS seconds and exits 0.\n",
 	  0, 0, 0, cmd_events },
 	{ "help", "help [COMMAND]", "this help, or a command's", NULL, 0, 0, 1, cmd_help },
 };
