@@ -356,7 +356,13 @@ static enum MHD_Result send_response(struct MHD_Connection *c, struct api_respon
 
 /* --- streamed answers ------------------------------------------------------------------ */
 
-#define STREAM_BLOCK (16 * 1024) /* MHD's buffer per stream: all a slow reader costs */
+#define STREAM_BLOCK (16 * 1024) /* MHD's buffer per stream */
+/*
+ * The kernel's send buffer of a stream, fixed (no autotuning to megabytes): with MHD's
+ * buffer, all a reader that stopped reading costs. Past that it falls behind the ring and
+ * gets a resync when it reads again.
+ */
+#define STREAM_SNDBUF (32 * 1024)
 #define STREAM_IDLE_USEC ((uint64_t)API_STREAM_IDLE_S * 1000000u)
 
 struct api_stream {
@@ -421,8 +427,13 @@ static enum MHD_Result send_stream(struct api_server *srv, struct MHD_Connection
 				   struct api_response *resp)
 {
 	struct api_stream *s = calloc(1, sizeof(*s));
+	const union MHD_ConnectionInfo *info = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+	int sndbuf = STREAM_SNDBUF;
 	struct MHD_Response *r;
 	enum MHD_Result ret;
+
+	if (info)
+		(void)setsockopt(info->connect_fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
 
 	if (!s) {
 		resp->stream->free(resp->stream_cls);
