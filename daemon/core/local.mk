@@ -43,3 +43,9 @@ TESTS += tests/unit/test-assign
 tests_unit_test_assign_SOURCES = tests/unit/test-assign.c
 tests_unit_test_assign_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_unit_test_assign_LDADD = daemon/core/libcore.a common/libcommon.a $(CMOCKA_LIBS)
+
+check_PROGRAMS += tests/unit/test-events
+TESTS += tests/unit/test-events
+tests_unit_test_events_SOURCES = tests/unit/test-events.c
+tests_unit_test_events_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_events_LDADD = daemon/core/libcore.a common/libcommon.a $(JANSSON_LIBS) $(CMOCKA_LIBS)
