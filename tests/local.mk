@@ -33,7 +33,8 @@ integration_tests = \
 	tests/integration/t6300-assign-race.sh \
 	tests/integration/t7100-routes-roles.sh \
 	tests/integration/t7200-bad-input.sh \
-	tests/integration/t7300-no-postprocessor.sh
+	tests/integration/t7300-no-postprocessor.sh \
+	tests/integration/t8100-events.sh
 TESTS += $(integration_tests)
 EXTRA_DIST += $(integration_tests) tests/lib/test-lib.sh tests/check-layering.sh \
 	tests/fixtures/real tests/web/package.json tests/web/package-lock.json \
