@@ -22,6 +22,7 @@
 #include "assign-job.h"
 #include "db/assign.h"
 #include "events.h"
+#include "metrics.h"
 #include "inventory.h"
 #include "log.h"
 
@@ -659,6 +660,8 @@ void asgsvc_log_result(const struct asg_result *res, bool release)
 {
 	const struct asg_assignment *a = &res->a;
 
+	if (res->r >= 0 && !res->dry_run && release && res->n_resets > 0)
+		metrics_observe_op(METRICS_OP_RESET, res->t.reset);
 	if (res->r >= 0 && !res->dry_run)
 		events_publish(release ? "device_released" : "device_assigned",
 			       json_pack("{s:I, s:s, s:s, s:i, s:b}", "assignment", (json_int_t)a->id,

@@ -22,6 +22,7 @@
 #include "bind-priv.h"
 #include "db/db.h"
 #include "events.h"
+#include "metrics.h"
 #include "inventory.h"
 #include "log.h"
 #include "sriov.h"
@@ -38,6 +39,7 @@ struct bind_job {
 	bindsvc_sriov_done_fn sdone;
 	void *userdata;
 	int64_t deadline_usec; /* 0: none */
+	int64_t started_usec;  /* for the duration histograms */
 	bool answered;	       /* @done was called (early, on a timeout) */
 	pthread_t thread;
 
@@ -141,6 +143,7 @@ static int job_start(struct bindsvc *bs, struct bind_job *job, unsigned timeout_
 	}
 	job->bs = bs;
 	job->deadline_usec = timeout_ms ? mono_usec() + (int64_t)timeout_ms * 1000 : 0;
+	job->started_usec = mono_usec();
 	r = -pthread_create(&job->thread, NULL, worker, job);
 	if (r < 0)
 		return pd_error_set(err, PD_ERR_INTERNAL, r, "cannot start a worker: %s", strerror(-r));
@@ -171,6 +174,10 @@ static void publish_job(const struct bind_job *j)
 
 	if (j->r < 0)
 		return;
+	metrics_observe_op(j->splan ? METRICS_OP_SRIOV
+			   : j->plan && j->plan->kind == BIND_KIND_BIND ? METRICS_OP_BIND
+									: METRICS_OP_UNBIND,
+			   mono_usec() - j->started_usec);
 	if (j->splan) {
 		if (j->splan->writes_done > 0)
 			events_publish("sriov_changed",
