@@ -59,6 +59,7 @@ void api_assignments_delete(struct api_request *req, struct api_response *resp,
 			    const char *const *p);
 void api_devices_clear(struct api_request *req, struct api_response *resp, const char *const *p);
 void api_history_list(struct api_request *req, struct api_response *resp, const char *const *p);
+void api_metrics_get(struct api_request *req, struct api_response *resp, const char *const *p);
 void api_events_get(struct api_request *req, struct api_response *resp, const char *const *p);
 void api_not_implemented(struct api_request *req, struct api_response *resp,
 			 const char *const *p);

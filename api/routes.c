@@ -41,6 +41,7 @@ static const struct route routes[] = {
 	{ "GET", "/v1/history", api_history_list, API_ROLE_READER },
 	{ "GET", "/v1/audit", api_audit_list, API_ROLE_ADMIN },
 	{ "GET", "/v1/events", api_events_get, API_ROLE_READER },
+	{ "GET", "/metrics", api_metrics_get, API_ROLE_READER },
 	{ "GET", "/", api_web_get, API_ROLE_ANONYMOUS },
 	{ "GET", "/index.html", api_web_get, API_ROLE_ANONYMOUS },
 	{ "GET", "/app.js", api_web_get, API_ROLE_ANONYMOUS },

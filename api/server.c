@@ -22,6 +22,7 @@
 #include "core/inventory.h"
 #include "handlers.h"
 #include "limits.h"
+#include "metrics.h"
 #include "log.h"
 #include "routes.h"
 #include "server.h"
@@ -90,6 +91,7 @@ struct conn_req {
 	bool deferred;		      /* suspend when the handler returns */
 	bool resumed;		      /* the deferred answer is ready */
 	struct api_response deferred_resp;
+	uint64_t start_usec; /* the head arrived: for the latency histogram */
 };
 
 static bool is_loopback(const struct sockaddr *sa);
@@ -495,12 +497,20 @@ static int streams_tick(struct api_server *srv)
 	return best;
 }
 
+/* Count an answer for GET /metrics, by the route's pattern (never the raw path). */
+static void count_answer(const struct conn_req *cr, const char *method, unsigned status)
+{
+	api_metrics_request(cr->match.route ? api_route_pattern(&cr->match) : NULL, method, status,
+			    now_usec() - cr->start_usec);
+}
+
 /* An answer before the body is read: the connection closes after it, the body unread. */
 static enum MHD_Result refuse(struct MHD_Connection *c, struct conn_req *cr,
 			      struct api_response *resp, const char *method, const char *url)
 {
 	enum MHD_Result ret;
 
+	count_answer(cr, method, resp->status);
 	log_debug("%s %.200s -> %u (refused before the body)", method, url, resp->status);
 	ret = send_response(c, resp, true);
 	api_blob_unref(resp->body);
@@ -882,6 +892,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		if (!cr)
 			return MHD_NO;
 		cr->conn = c;
+		cr->start_usec = now_usec();
 		*con_cls = cr;
 		if (!ci) {
 			api_respond_errorf(&resp, PD_ERR_UNAVAILABLE, "out of memory");
@@ -896,6 +907,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		/* The answer a suspended handler left for us. */
 		log_debug("%s %s -> %u (deferred)", method, url, cr->deferred_resp.status);
 		audit_finish(srv, cr, &cr->deferred_resp);
+		count_answer(cr, method, cr->deferred_resp.status);
 		ret = send_response(c, &cr->deferred_resp, false);
 		api_blob_unref(cr->deferred_resp.body);
 		cr->deferred_resp.body = NULL;
@@ -925,6 +937,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	}
 	audit_finish(srv, cr, &resp);
 	log_debug("%s %s -> %u", method, url, resp.status);
+	count_answer(cr, method, resp.status);
 	if (resp.stream)
 		return send_stream(srv, c, &resp);
 	ret = send_response(c, &resp, false);
