@@ -25,6 +25,7 @@ POST /v1/domains/*/stop operator
 GET /v1/history reader
 GET /v1/audit admin
 GET /v1/events reader
+GET /metrics reader
 GET / public
 GET /index.html public
 GET /app.js public
