@@ -22,6 +22,7 @@ test_expect_success 'the mixed topology is there, vfio-pci is loaded, passd star
 		v=$(vm_read $DEVS/$addr/vendor) d=$(vm_read $DEVS/$addr/device) &&
 		test "${v#0x}:${d#0x}" = "$id" || { echo "$name: $addr is $v:$d" >&2; exit 1; }
 	done &&
+	{ test -x "$VFIO_CHECK" || { echo "no $VFIO_CHECK: make tests/vm/vfio-check" >&2; false; }; } &&
 	test -c /dev/vfio/vfio &&
 	test -d /sys/bus/pci/drivers/vfio-pci &&
 	passd_start

@@ -8,6 +8,7 @@ test_description='rollback and crash recovery on the real kernel'
 
 grep -q "PASSD_TEST_HOOKS 1" "$top_builddir/config.h" 2>/dev/null ||
 	skip_all "passd was built without test hooks (configure --enable-test-hooks)"
+command -v sqlite3 >/dev/null || skip_all "sqlite3 is missing (scripts/install-deps installs it)"
 
 # The group behind the pcie-pci-bridge: the bridge (stays), e1000 (moved first), edu (second).
 bridge=0000:05:00.0 nic=0000:06:01.0 edu=0000:06:02.0
