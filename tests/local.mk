@@ -35,9 +35,11 @@ integration_tests = \
 	tests/integration/t7200-bad-input.sh \
 	tests/integration/t7300-no-postprocessor.sh \
 	tests/integration/t8100-events.sh \
+	tests/integration/t8200-metrics.sh \
 	tests/integration/t8300-openapi.sh
 TESTS += $(integration_tests)
 EXTRA_DIST += $(integration_tests) tests/lib/test-lib.sh tests/check-layering.sh \
+	tests/lib/prom-lint.awk \
 	tests/fixtures/real tests/web/package.json tests/web/package-lock.json \
 	tests/web/dashboard.test.js tests/web/actions.test.js tests/web/web-lib.sh \
 	tests/web/openapi-check.js schema/openapi.yaml
