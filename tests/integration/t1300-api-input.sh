@@ -32,8 +32,9 @@ test_expect_success 'a wrong method is a JSON 405 with Allow' '
 	grep -qi "^Allow: GET" headers
 '
 
-test_expect_success 'routes of later versions answer 501 not_implemented, not 200' '
-	api_expect 501 "/v1/devices/$(cat addr)/clear" -X POST && api_error_is not_implemented
+test_expect_success 'clearing a device that is not quarantined is a 404, a bad address a 400' '
+	api_expect 404 "/v1/devices/$(cat addr)/clear" -X POST && api_error_is not_found &&
+	api_expect 400 "/v1/devices/0000:00:1F.0/clear" -X POST && api_error_is bad_request
 '
 
 test_expect_success 'a body over the limit is a 413 before it is read' '
