@@ -118,6 +118,7 @@ test_expect_success 'every change answers: SR-IOV, bind, unbind, assign, domains
 	hit /v1/assignments/* DELETE /v1/assignments/$id &&
 	hit /v1/devices/*/clear POST "/v1/devices/$vf/clear" &&
 	hit /v1/devices/*/clear POST "/v1/devices/$vf/clear" -q -H "Authorization: Bearer $PASSD_TOKEN_OPERATOR" &&
+	hit /metrics GET /metrics &&
 	hit /v1/history GET "/v1/history?limit=2" &&
 	hit /v1/audit GET "/v1/audit?limit=5"
 '
