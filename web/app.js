@@ -43,7 +43,12 @@
 	let token = null;
 
 	/* Counters for tests and curious operators (window.passdDashboard in the console). */
-	const stats = { polls: 0, renders: 0, groupRenders: 0, notModified: 0, failures: 0, lastRenderMs: 0 };
+	const stats = { polls: 0, renders: 0, groupRenders: 0, notModified: 0, failures: 0, lastRenderMs: 0,
+		firstCardsMs: null, longestSliceMs: 0 };
+	/* Building thousands of cards at once would freeze the page for seconds: the work is cut
+	 * into slices of about this long, with the browser free to paint and take input between
+	 * them; on a first render each slice's cards go on screen as soon as they are built. */
+	const SLICE_MS = 30;
 	window.passdDashboard = stats;
 	/* After an action: poll now rather than in up to 2 s. */
 	window.passdRefresh = () => {
@@ -163,11 +168,11 @@
 				window.passdActions.pollPanels();
 			if (changed.size) {
 				const t0 = performance.now();
+				renderSummary();
 				if (changed.has('groups') || changed.has('devices')) {
-					renderGroups();
+					await renderGroups(t0);
 					stats.groupRenders++;
 				}
-				renderSummary();
 				stats.renders++;
 				stats.lastRenderMs = Math.round(performance.now() - t0);
 			}
@@ -484,7 +489,7 @@
 		return a < b ? -1 : a > b ? 1 : 0;
 	}
 
-	function renderGroups() {
+	async function renderGroups(t0) {
 		const groups = ((data.groups && data.groups.groups) || []).slice().sort((a, b) => a.id - b.id);
 		const devices = (data.devices && data.devices.devices) || [];
 		const devByAddr = new Map(devices.map((d) => [d.address, d]));
@@ -503,6 +508,10 @@
 		const container = $('groups');
 		const keep = new Set();
 		const els = [];
+		const fresh = !container.querySelector('[data-group]');
+		let placed = 0;
+		let slice = performance.now();
+		container.classList.toggle('many', wanted.length > 200);
 		for (const [key, g, addrs] of wanted) {
 			const sig = signature(g, addrs, devByAddr);
 			let c = cards.get(key);
@@ -512,6 +521,22 @@
 			}
 			keep.add(key);
 			els.push(c.el);
+			if (performance.now() - slice < SLICE_MS)
+				continue;
+			if (fresh) {
+				const ph = $('loading');
+				if (ph)
+					ph.remove();
+				container.append(...els.slice(placed));
+				placed = els.length;
+				if (filterTerms.length)
+					applyFilter();
+				if (stats.firstCardsMs === null)
+					stats.firstCardsMs = Math.round(performance.now() - t0);
+			}
+			stats.longestSliceMs = Math.max(stats.longestSliceMs, Math.round(performance.now() - slice));
+			await new Promise((r) => setTimeout(r, 0));
+			slice = performance.now();
 		}
 		for (const key of [...cards.keys()])
 			if (!keep.has(key))
@@ -542,7 +567,9 @@
 			cur.remove();
 			cur = next;
 		}
-		container.classList.toggle('many', els.length > 200);
+		stats.longestSliceMs = Math.max(stats.longestSliceMs, Math.round(performance.now() - slice));
+		if (stats.firstCardsMs === null)
+			stats.firstCardsMs = Math.round(performance.now() - t0);
 		container.setAttribute('aria-busy', 'false');
 		applyFilter();
 	}
