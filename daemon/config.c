@@ -341,6 +341,8 @@ static void usage(FILE *out)
 		"read options from FILE (default: " DEFAULT_CONFIG_FILE " when present)");
 	fprintf(out, "  %-26s %s\n", "--list-routes",
 		"print every API route with its least role and exit");
+	fprintf(out, "  %-26s %s\n", "--apply-bindings",
+		"re-apply the persisted VF counts and vfio-pci bindings, then exit (early boot)");
 	fprintf(out, "  %-26s %s\n", "--help, --version", "print this or the version and exit");
 	fprintf(out, "\nSignals: SIGTERM/SIGINT stop, SIGHUP reloads the config file.\n");
 }
@@ -364,7 +366,7 @@ static int apply_defaults(struct cfg *c, const bool *set)
 int cfg_parse(int argc, char **argv, struct cfg **ret)
 {
 	_cleanup_(cfg_freep) struct cfg *c = calloc(1, sizeof(*c));
-	struct option longopts[ELEMENTSOF(options) + 5];
+	struct option longopts[ELEMENTSOF(options) + 6];
 	bool from_cli[ELEMENTSOF(options)] = { false }, file_set[ELEMENTSOF(options)];
 	const char *config_file = NULL;
 	size_t n = 0;
@@ -379,6 +381,7 @@ int cfg_parse(int argc, char **argv, struct cfg **ret)
 						 NULL, (int)(256 + i) };
 	longopts[n++] = (struct option){ "config", required_argument, NULL, 'c' };
 	longopts[n++] = (struct option){ "list-routes", no_argument, NULL, 'R' };
+	longopts[n++] = (struct option){ "apply-bindings", no_argument, NULL, 'A' };
 	longopts[n++] = (struct option){ "help", no_argument, NULL, 'h' };
 	longopts[n++] = (struct option){ "version", no_argument, NULL, 'V' };
 	longopts[n] = (struct option){ 0 };
@@ -396,6 +399,8 @@ int cfg_parse(int argc, char **argv, struct cfg **ret)
 			config_file = optarg;
 		} else if (opt == 'R') {
 			c->list_routes = true;
+		} else if (opt == 'A') {
+			c->apply_bindings = true;
 		} else if (opt >= 256 && opt < 256 + (int)ELEMENTSOF(options)) {
 			const struct cfg_option *o = &options[opt - 256];
 			r = set_value(c, o, o->type == CFG_BOOL && !optarg ? "true" : optarg,

@@ -47,6 +47,7 @@ struct cfg {
 	unsigned rate_limit;
 	unsigned rate_burst;
 	bool list_routes; /* --list-routes: print the route table and exit */
+	bool apply_bindings; /* --apply-bindings: re-apply persisted bindings and VF counts, exit */
 };
 
 #define CFG_AUTO (-1)
