@@ -75,6 +75,100 @@ static void notify(const char *state)
 		log_debug("sd_notify '%s' failed, ignoring: %m", state);
 }
 
+static void on_watchdog(struct loop *l, int fd, uint32_t events, void *userdata)
+{
+	uint64_t ticks;
+
+	if (read(fd, &ticks, sizeof(ticks)) < 0 && errno == EAGAIN)
+		return;
+	notify("WATCHDOG=1");
+}
+
+/*
+ * WatchdogSec= of the unit: systemd sets WATCHDOG_USEC (and WATCHDOG_PID, which must be us)
+ * and kills passd when no WATCHDOG=1 came for that long. The loop pings at half the
+ * interval, so a loop stuck in a callback is what the watchdog catches.
+ */
+static int arm_watchdog(struct passd *p)
+{
+	const char *usec = getenv("WATCHDOG_USEC"), *pid = getenv("WATCHDOG_PID");
+	unsigned long long v;
+	char *end;
+	int r;
+
+	if (!usec)
+		return 0;
+	if (pid && strtoull(pid, NULL, 10) != (unsigned long long)getpid())
+		return 0; /* meant for another process (a wrapper) */
+	errno = 0;
+	v = strtoull(usec, &end, 10);
+	if (errno || end == usec || *end || v < 2000) {
+		log_warning("Ignoring WATCHDOG_USEC='%s': not a number of microseconds >= 2000", usec);
+		return 0;
+	}
+	r = loop_add_timer(p->loop, v / 2000, on_watchdog, p);
+	if (r < 0)
+		return log_error_errno(r, "Cannot arm the watchdog timer: %m");
+	log_debug("Watchdog: pinging systemd every %llu ms", v / 2000);
+	return 0;
+}
+
+static int setup_preflight(struct passd *p);
+
+/*
+ * passd --apply-bindings (passd-early.service, before libvirtd and the network): finish what
+ * a crashed passd left half-done, re-apply the VF counts and vfio-pci bindings passd keeps,
+ * so no host driver holds a device that belongs on vfio-pci after a reboot. No API, no
+ * libvirt. Exits 0 when the reconcile ran (drift is logged, not an error), 1 when it could not.
+ */
+static int apply_bindings(struct passd *p)
+{
+	struct pd_error err = PD_ERROR_INIT;
+	unsigned recovered = 0;
+	int r;
+
+	r = sysfs_new(p->cfg->sysfs_root, &p->sysfs);
+	if (r < 0)
+		return log_error_errno(r, "Cannot open sysfs root '%s': %m", p->cfg->sysfs_root);
+	r = procfs_new(p->cfg->proc_root, &p->procfs);
+	if (r < 0)
+		log_warning("Cannot open proc root '%s', ignoring: %s", p->cfg->proc_root,
+			    strerror(-r));
+	if (access(p->cfg->db_path, F_OK) < 0) {
+		log_info("No database at '%s': nothing to apply", p->cfg->db_path);
+		return 0;
+	}
+	r = db_open(p->cfg->db_path, &p->db, &err);
+	if (r < 0)
+		return log_error_errno(r, "Cannot open database: %s", err.message);
+	r = inv_new(p->sysfs, p->db, NULL, p->cfg->scan_threads, &p->inv);
+	if (r < 0)
+		return log_error_errno(r, "Cannot create the inventory: %m");
+	inv_set_procfs(p->inv, p->procfs);
+	/* Early in boot vfio-pci may not be loaded yet: the preflight loads it (real /sys only). */
+	r = setup_preflight(p);
+	if (r < 0)
+		return r; /* logged */
+	r = inv_scan(p->inv, &err);
+	if (r < 0)
+		return r; /* logged */
+	r = bindsvc_new(p->sysfs, p->db, p->inv, &p->bindsvc);
+	if (r < 0)
+		return log_error_errno(r, "Cannot create the binding service: %m");
+	r = bindsvc_recover(p->bindsvc, &recovered);
+	if (r < 0)
+		return r; /* logged */
+	if (recovered > 0 && inv_scan(p->inv, &err) < 0)
+		return -EIO; /* logged */
+	r = bindsvc_reconcile(p->bindsvc);
+	if (r < 0)
+		return r; /* logged */
+	log_info("Applied bindings: %u VF count(s) and %u binding(s) re-applied, %zu drift(s)",
+		 bindsvc_get_vfs_reapplied(p->bindsvc), bindsvc_get_reapplied(p->bindsvc),
+		 bindsvc_get_drift(p->bindsvc, &(const struct bind_drift *){ NULL }));
+	return 0;
+}
+
 static void on_signal(struct loop *l, int signo, void *userdata)
 {
 	struct passd *p = userdata;
@@ -446,6 +540,9 @@ static int passd_setup(struct passd *p)
 	r = loop_add_timer(p->loop, 250, on_bind_tick, p);
 	if (r < 0)
 		return log_error_errno(r, "Cannot arm the binding timer: %m");
+	r = arm_watchdog(p);
+	if (r < 0)
+		return r; /* logged */
 
 	if (p->cfg->rescan_interval_s > 0) {
 		r = loop_add_timer(p->loop, (uint64_t)p->cfg->rescan_interval_s * 1000, on_rescan, p);
@@ -470,6 +567,12 @@ int main(int argc, char **argv)
 		return EXIT_SUCCESS;
 	}
 	signal(SIGPIPE, SIG_IGN);
+
+	if (p.cfg->apply_bindings) {
+		r = apply_bindings(&p);
+		passd_teardown(&p);
+		return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+	}
 
 	r = passd_setup(&p);
 	if (r < 0) {
