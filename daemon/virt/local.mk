@@ -18,4 +18,4 @@ TESTS += tests/unit/test-domsvc
 tests_unit_test_domsvc_SOURCES = tests/unit/test-domsvc.c daemon/loop.c daemon/loop.h
 tests_unit_test_domsvc_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(PTHREAD_CFLAGS)
 tests_unit_test_domsvc_LDADD = daemon/core/libcore.a $(VIRT_LIBS) common/libcommon.a \
-	$(CMOCKA_LIBS) $(PTHREAD_LIBS)
+	$(JANSSON_LIBS) $(CMOCKA_LIBS) $(PTHREAD_LIBS)
