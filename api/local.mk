@@ -6,7 +6,8 @@ api_libapi_a_SOURCES = api/server.c api/server.h api/routes.c api/routes.h \
 	api/devices.c api/groups.c api/health.c api/web.c api/handlers.h api/bind.c api/sriov.c \
 	api/domains.c api/assignments.c api/history.c \
 	api/host.c api/auth.c api/auth.h \
-	api/limits.c api/limits.h api/body.c api/body.h api/audit.c api/events.c \
+	api/limits.c api/limits.h api/body.c api/body.h api/audit.c \
+	api/listen.c api/listen.h api/events.c \
 	api/metrics.c api/metrics.h
 api_libapi_a_CFLAGS = $(AM_CFLAGS) $(MHD_CFLAGS) $(JANSSON_CFLAGS) $(NETTLE_CFLAGS)
 
