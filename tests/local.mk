@@ -38,6 +38,7 @@ integration_tests = \
 	tests/integration/t8200-metrics.sh \
 	tests/integration/t8400-systemd.sh \
 	tests/integration/t8500-completion.sh \
+	tests/integration/t8600-install.sh \
 	tests/integration/t8300-openapi.sh
 TESTS += $(integration_tests)
 EXTRA_DIST += $(integration_tests) tests/lib/test-lib.sh tests/check-layering.sh \
