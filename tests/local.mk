@@ -34,6 +34,7 @@ integration_tests = \
 	tests/integration/t7100-routes-roles.sh \
 	tests/integration/t7200-bad-input.sh \
 	tests/integration/t7300-no-postprocessor.sh \
+	tests/integration/t7400-tls.sh \
 	tests/integration/t8100-events.sh \
 	tests/integration/t8200-metrics.sh \
 	tests/integration/t8400-systemd.sh \
