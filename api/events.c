@@ -94,9 +94,11 @@ static ssize_t sse_read(void *cls, struct api_stream *st, char *buf, size_t max,
 			break;
 		if (r == -ESPIPE) {
 			uint64_t next = evbus_next_seq(s->bus);
-			n = snprintf(tmp, sizeof(tmp),
-				     "event: resync\ndata: {\"type\":\"resync\",\"data\":{\"missed_from\":%" PRIu64 ",\"next\":%" PRIu64 "}}\n\n",
-				     s->cursor, next);
+			n = snprintf(
+				tmp, sizeof(tmp),
+				"event: resync\ndata: {\"type\":\"resync\",\"data\":{\"missed_from\":%" PRIu64
+				",\"next\":%" PRIu64 "}}\n\n",
+				s->cursor, next);
 			if (put(s, buf, max, &used, tmp, (size_t)n) < 0)
 				break;
 			s->cursor = next;
@@ -159,7 +161,7 @@ void api_events_get(struct api_request *req, struct api_response *resp, const ch
 		unsigned long long id;
 		errno = 0;
 		id = strtoull(last, &end, 10);
-		/* An id we never gave out (another passd's, from before a restart) starts afresh. */
+		/* An id never given out (another passd's, before a restart) starts afresh. */
 		if (!errno && *end == '\0' && last[0] != '-' && id < next)
 			s->cursor = id + 1;
 	}

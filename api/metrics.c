@@ -40,7 +40,8 @@ static size_t n_lats;
 /* Methods as the route table spells them, so the label set stays bounded. */
 static const char *method_label(const char *m)
 {
-	static const char *const known[] = { "GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS" };
+	static const char *const known[] = { "GET",    "HEAD",	"POST",	  "PUT",
+					     "DELETE", "PATCH", "OPTIONS" };
 
 	for (size_t i = 0; i < ELEMENTSOF(known); i++)
 		if (streq(m, known[i]))
@@ -115,8 +116,8 @@ static void devices(FILE *f, const struct inv *inv)
 		by_state[INV_STATE_GONE]++;
 	family(f, "passd_devices", "gauge", "PCI functions by state.");
 	for (size_t s = 0; s < _INV_STATE_MAX; s++)
-		fprintf(f, "passd_devices{state=\"%s\"} %llu\n", inv_state_to_string((enum inv_state)s),
-			(unsigned long long)by_state[s]);
+		fprintf(f, "passd_devices{state=\"%s\"} %llu\n",
+			inv_state_to_string((enum inv_state)s), (unsigned long long)by_state[s]);
 	family(f, "passd_quarantined_devices", "gauge",
 	       "Devices quarantined after a failed reset or release (cleared by an admin).");
 	fprintf(f, "passd_quarantined_devices %llu\n",
@@ -144,7 +145,8 @@ static void assignments(FILE *f, const struct asgsvc *svc)
 
 	for (size_t i = 0; i < n; i++)
 		by_state[all[i].state]++;
-	family(f, "passd_assignments", "gauge", "Assignments of devices to libvirt domains by state.");
+	family(f, "passd_assignments", "gauge",
+	       "Assignments of devices to libvirt domains by state.");
 	for (size_t s = 0; s < _ASG_STATE_MAX; s++)
 		fprintf(f, "passd_assignments{state=\"%s\"} %llu\n",
 			asg_state_to_string((enum asg_state)s), (unsigned long long)by_state[s]);
@@ -157,7 +159,8 @@ static void requests(FILE *f)
 	family(f, "passd_http_requests_total", "counter",
 	       "HTTP requests answered, by route pattern, method and status.");
 	for (size_t i = 0; i < n_counts; i++)
-		fprintf(f, "passd_http_requests_total{route=\"%s\",method=\"%s\",status=\"%u\"} %llu\n",
+		fprintf(f,
+			"passd_http_requests_total{route=\"%s\",method=\"%s\",status=\"%u\"} %llu\n",
 			counts[i].route, counts[i].method, counts[i].status,
 			(unsigned long long)counts[i].n);
 	family(f, "passd_http_request_duration_seconds", "histogram",
@@ -205,7 +208,8 @@ void api_metrics_get(struct api_request *req, struct api_response *resp, const c
 	       "1 when the libvirt connection is up, 0 when it is down or passd runs without libvirt.");
 	fprintf(f, "passd_libvirt_connected %d\n",
 		!libvirt_off && ctx->cfg.domsvc && domsvc_is_connected(ctx->cfg.domsvc));
-	family(f, "passd_last_scan_duration_seconds", "gauge", "How long the last full scan of sysfs took.");
+	family(f, "passd_last_scan_duration_seconds", "gauge",
+	       "How long the last full scan of sysfs took.");
 	fprintf(f, "passd_last_scan_duration_seconds %.6f\n",
 		(double)inv_last_scan_duration_usec(ctx->inv) / 1e6);
 	family(f, "passd_last_scan_timestamp_seconds", "gauge", "When the last full scan ended.");

@@ -75,9 +75,10 @@ static void print_human(struct printer *p, json_t *ev)
 			size_t i;
 			json_t *e;
 			json_array_foreach(v, i, e) {
-				const char *a = json_is_object(e)
-							? json_string_value(json_object_get(e, "address"))
-							: json_string_value(e);
+				const char *a =
+					json_is_object(e) ?
+						json_string_value(json_object_get(e, "address")) :
+						json_string_value(e);
 				_cleanup_free_ char *c = cli_sanitize(a ? a : "?");
 				fprintf(p->out, "%s%s", i ? "," : "", c);
 			}

@@ -16,7 +16,7 @@
 extern const double metrics_bounds[METRICS_BUCKETS];
 
 struct metrics_hist {
-	uint64_t buckets[METRICS_BUCKETS]; /* not cumulative: observations in (bound[i-1], bound[i]] */
+	uint64_t buckets[METRICS_BUCKETS]; /* observations in (bound[i-1], bound[i]] */
 	uint64_t count;			   /* all observations, the +Inf bucket */
 	double sum;			   /* seconds */
 };

@@ -27,7 +27,8 @@ static void test_events_frame_is_one_sse_event(void **state)
 	evbus_publish(bus, "device_bound", json_pack("{s:s}", "address", "0000:65:00.0"));
 	assert_int_equal(evbus_get(bus, 1, &f, &len), 0);
 	assert_int_equal(strlen(f), len);
-	assert_non_null(strstr(f, "id: 1\nevent: device_bound\ndata: {\"id\":1,\"type\":\"device_bound\""));
+	assert_non_null(
+		strstr(f, "id: 1\nevent: device_bound\ndata: {\"id\":1,\"type\":\"device_bound\""));
 	assert_non_null(strstr(f, "\"data\":{\"address\":\"0000:65:00.0\"}}\n\n"));
 	/* compact JSON: the data is one line, and the frame ends after it */
 	assert_ptr_equal(strchr(strstr(f, "data: "), '\n') + 2, f + len);
