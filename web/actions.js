@@ -120,7 +120,7 @@
 			el('td', null, x.domain),
 			el('td', null, el('span', { class: 'dstate dstate-' + (state.get(x.domain) || 'unknown') },
 				state.get(x.domain) || (data.domains && data.domains.error ? '?' : 'gone'))),
-			el('td', null, x.state + (x.reason ? ': ' + x.reason : '')),
+			el('td', { title: x.reason || null, class: x.reason ? 'why' : null }, x.state),
 			el('td', null, el('button', { type: 'button', class: 'act act-op', 'data-act': 'release',
 				onclick: () => openRelease(x) }, 'Release'))));
 		tb.replaceChildren(...rows);
@@ -135,11 +135,12 @@
 	function renderHistory() {
 		const h = (data.history && data.history.history) || [];
 		const rows = h.map((e) => el('tr', { 'data-history': e.id },
-			el('td', { class: 'mono' }, (e.at || '').replace('T', ' ').replace(/\.\d+Z$/, 'Z')),
+			el('td', { class: 'mono', title: e.at || '' }, (e.at || '').slice(11, 19)),
 			el('td', null, e.action),
 			el('td', { class: 'mono' }, e.target || ''),
 			el('td', null, e.domain || ''),
-			el('td', { class: 'result-' + e.result }, e.result + (e.error ? ': ' + (e.error.message || e.error) : '')),
+			el('td', { class: 'result-' + e.result + (e.error ? ' why' : ''),
+				title: e.error ? String(e.error.message || e.error) : null }, e.result),
 			el('td', null, e.actor || '')));
 		$('history-rows').replaceChildren(...rows);
 		$('history-empty').hidden = rows.length > 0;
@@ -318,13 +319,18 @@
 	function rowActions(d) {
 		const b = (act, cls, label, fn) => el('button', { type: 'button', class: 'act ' + cls, 'data-act': act,
 			'data-address': d.address, onclick: fn }, label);
+		/* bridges and host bridges stay where they are: the kernel allows them in a VFIO group */
+		if (/^0x060[04]/.test(d.class || ''))
+			return null;
 		const s = el('span', { class: 'acts' });
+		/* a group the host needs moves only with force, which is admin's */
+		const op = d.host_critical && d.host_critical.critical ? 'act-admin' : 'act-op';
 		if (d.state === 'host' || d.state === 'unbound')
-			s.append(b('bind', 'act-op', 'Bind', () => openMove('bind', d.address)));
+			s.append(b('bind', op, 'Bind', () => openMove('bind', d.address)));
 		if (d.state === 'vfio')
 			s.append(b('unbind', 'act-op', 'Unbind', () => openMove('unbind', d.address)));
 		if (d.state === 'host' || d.state === 'unbound' || d.state === 'vfio')
-			s.append(b('assign', 'act-op', 'Assign…', () => openAssign(d.address)));
+			s.append(b('assign', op, 'Assign…', () => openAssign(d.address)));
 		if (d.state === 'assigned' && d.assignment && d.assignment.id !== undefined)
 			s.append(b('release', 'act-op', 'Release', () => {
 				const x = ((data.assignments && data.assignments.assignments) || []).find((a) => a.id === d.assignment.id);
