@@ -46,5 +46,6 @@ EXTRA_DIST += $(integration_tests) tests/lib/test-lib.sh tests/check-layering.sh
 	tests/lib/prom-lint.awk \
 	tests/fixtures/real tests/web/package.json tests/web/package-lock.json \
 	tests/web/dashboard.test.js tests/web/actions.test.js tests/web/web-lib.sh \
-	tests/web/openapi-check.js schema/openapi.yaml
+	tests/web/openapi-check.js tests/web/screenshot.js tests/web/docs-screenshots.sh \
+	schema/openapi.yaml
 CLEANFILES += tests/web/t5100-desktop.png tests/web/t5300-actions.png
