@@ -81,13 +81,14 @@ void api_audit_list(struct api_request *req, struct api_response *resp, const ch
 	for (size_t i = 0; arr && i < n; i++) {
 		const struct db_audit_row *r = &rows[i];
 		json_array_append_new(
-			arr, json_pack("{s:I,s:I,s:o,s:s,s:s,s:s,s:s,s:o,s:o}", "id", (json_int_t)r->id,
-				       "started_usec", (json_int_t)r->started_at, "finished_usec",
-				       r->finished_at ? json_integer(r->finished_at) : json_null(),
-				       "identity", r->identity, "role", r->role, "action", r->action,
-				       "target", r->target, "status",
-				       r->status >= 0 ? json_integer(r->status) : json_null(), "result",
-				       r->result[0] ? json_string(r->result) : json_null()));
+			arr,
+			json_pack("{s:I,s:I,s:o,s:s,s:s,s:s,s:s,s:o,s:o}", "id", (json_int_t)r->id,
+				  "started_usec", (json_int_t)r->started_at, "finished_usec",
+				  r->finished_at ? json_integer(r->finished_at) : json_null(),
+				  "identity", r->identity, "role", r->role, "action", r->action,
+				  "target", r->target, "status",
+				  r->status >= 0 ? json_integer(r->status) : json_null(), "result",
+				  r->result[0] ? json_string(r->result) : json_null()));
 	}
 	v = json_pack("{s:o*,s:i,s:o}", "entries", arr, "count", (int)n, "next_before",
 		      n == pg.limit && n > 0 ? json_integer(rows[n - 1].id) : json_null());

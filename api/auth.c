@@ -31,8 +31,8 @@ struct api_tokens {
 };
 
 static const char *const role_names[_API_ROLE_MAX] = {
-	[API_ROLE_UNSET] = "unset",	[API_ROLE_ANONYMOUS] = "public",
-	[API_ROLE_READER] = "reader",	[API_ROLE_OPERATOR] = "operator",
+	[API_ROLE_UNSET] = "unset",   [API_ROLE_ANONYMOUS] = "public",
+	[API_ROLE_READER] = "reader", [API_ROLE_OPERATOR] = "operator",
 	[API_ROLE_ADMIN] = "admin",
 };
 
@@ -147,7 +147,8 @@ int api_tokens_parse(const char *text, size_t len, struct api_tokens **ret, char
 			continue;
 		nf = fields(s, f);
 		if (nf != 3) {
-			snprintf(errbuf, errsize, "line %zu: expected 'NAME ROLE SHA256-HEX'", lineno);
+			snprintf(errbuf, errsize, "line %zu: expected 'NAME ROLE SHA256-HEX'",
+				 lineno);
 			return -EINVAL;
 		}
 		if (!name_ok(f[0], strlen(f[0]))) {
@@ -157,7 +158,8 @@ int api_tokens_parse(const char *text, size_t len, struct api_tokens **ret, char
 			return -EINVAL;
 		}
 		if (t->n >= TOKENS_MAX) {
-			snprintf(errbuf, errsize, "line %zu: more than %d tokens", lineno, TOKENS_MAX);
+			snprintf(errbuf, errsize, "line %zu: more than %d tokens", lineno,
+				 TOKENS_MAX);
 			return -EINVAL;
 		}
 		if (t->n == cap) {
@@ -171,30 +173,32 @@ int api_tokens_parse(const char *text, size_t len, struct api_tokens **ret, char
 		tk = &t->t[t->n];
 		memset(tk, 0, sizeof(*tk));
 		if (api_role_from_string(f[1], &tk->role) < 0) {
-			snprintf(errbuf, errsize, "line %zu: role must be reader, operator or admin",
-				 lineno);
+			snprintf(errbuf, errsize,
+				 "line %zu: role must be reader, operator or admin", lineno);
 			return -EINVAL;
 		}
 		if (strlen(f[2]) != 2 * SHA256_DIGEST_SIZE) {
-			snprintf(errbuf, errsize,
-				 "line %zu: the hash must be 64 lowercase hex digits (sha256sum of the token)",
-				 lineno);
+			snprintf(
+				errbuf, errsize,
+				"line %zu: the hash must be 64 lowercase hex digits (sha256sum of the token)",
+				lineno);
 			return -EINVAL;
 		}
 		for (size_t i = 0; i < SHA256_DIGEST_SIZE; i++) {
 			int hi = hexval(f[2][2 * i]), lo = hexval(f[2][2 * i + 1]);
 			if (hi < 0 || lo < 0) {
-				snprintf(errbuf, errsize,
-					 "line %zu: the hash must be 64 lowercase hex digits (sha256sum of the token)",
-					 lineno);
+				snprintf(
+					errbuf, errsize,
+					"line %zu: the hash must be 64 lowercase hex digits (sha256sum of the token)",
+					lineno);
 				return -EINVAL;
 			}
 			tk->hash[i] = (uint8_t)(hi << 4 | lo);
 		}
 		for (size_t i = 0; i < t->n; i++)
 			if (streq(t->t[i].name, f[0])) {
-				snprintf(errbuf, errsize, "line %zu: name '%s' is used twice", lineno,
-					 f[0]);
+				snprintf(errbuf, errsize, "line %zu: name '%s' is used twice",
+					 lineno, f[0]);
 				return -EINVAL;
 			}
 		snprintf(tk->name, sizeof(tk->name), "%s", f[0]);

@@ -51,7 +51,8 @@ json_t *api_body_parse(const char *body, size_t len, struct api_response *resp)
 	json_t *v;
 
 	if (len == 0) {
-		api_respond_errorf(resp, PD_ERR_BAD_REQUEST, "the body is empty; expected a JSON object");
+		api_respond_errorf(resp, PD_ERR_BAD_REQUEST,
+				   "the body is empty; expected a JSON object");
 		return NULL;
 	}
 	if (depth(body, len, API_JSON_DEPTH_MAX) > API_JSON_DEPTH_MAX) {
@@ -62,8 +63,9 @@ json_t *api_body_parse(const char *body, size_t len, struct api_response *resp)
 	/* Duplicate keys are refused: two parsers must never read one body two ways. */
 	v = json_loadb(body, len, JSON_REJECT_DUPLICATES, &e);
 	if (!v) {
-		api_respond_errorf(resp, PD_ERR_BAD_REQUEST, "the body is not valid JSON: %s (at byte %d)",
-				   e.text, e.position);
+		api_respond_errorf(resp, PD_ERR_BAD_REQUEST,
+				   "the body is not valid JSON: %s (at byte %d)", e.text,
+				   e.position);
 		return NULL;
 	}
 	if (!json_is_object(v)) {

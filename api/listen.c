@@ -61,7 +61,8 @@ bool api_sockaddr_is_loopback(const struct sockaddr *sa)
 
 int api_listen_tcp(const char *hostport, bool secured, int *ret_fd, char **ret_desc)
 {
-	struct addrinfo hints = { .ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV | AI_NUMERICHOST };
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM,
+				  .ai_flags = AI_NUMERICSERV | AI_NUMERICHOST };
 	_cleanup_free_ char *host = strdup(hostport);
 	_cleanup_close_ int fd = -1;
 	struct addrinfo *ai = NULL;
@@ -140,4 +141,3 @@ int api_read_pem(const char *path, char **ret)
 	*ret = TAKE_PTR(buf);
 	return 0;
 }
-

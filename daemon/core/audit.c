@@ -26,10 +26,12 @@ int auditsvc_new(struct db *db, struct auditsvc **ret)
 		return log_error_errno(r, "Cannot open the audit log: %s", err.message);
 	r = db_audit_interrupt_running(a->db, &n, &err);
 	if (r < 0)
-		return log_error_errno(r, "Cannot close interrupted audit entries: %s", err.message);
+		return log_error_errno(r, "Cannot close interrupted audit entries: %s",
+				       err.message);
 	if (n > 0)
-		log_notice("Audit: %u request(s) were running when passd stopped; marked interrupted",
-			   n);
+		log_notice(
+			"Audit: %u request(s) were running when passd stopped; marked interrupted",
+			n);
 	*ret = TAKE_PTR(a);
 	return 0;
 }
@@ -62,8 +64,8 @@ int auditsvc_begin(struct auditsvc *a, const struct audit_request *r, int64_t *r
 	to_row(r, &row);
 	rc = db_audit_begin(a->db, &row, ret_id, &e);
 	if (rc < 0) {
-		log_warning("Audit: cannot record %s by '%s', refusing it: %s", row.action, r->identity,
-			    e.message);
+		log_warning("Audit: cannot record %s by '%s', refusing it: %s", row.action,
+			    r->identity, e.message);
 		return pd_error_set(err, PD_ERR_UNAVAILABLE, rc, "%s", e.message);
 	}
 	return 0;

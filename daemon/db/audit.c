@@ -138,7 +138,8 @@ int db_audit_list(struct db_audit *a, int64_t before, unsigned limit, struct db_
 		copy_col(s, 5, r->method, sizeof(r->method));
 		copy_col(s, 6, r->action, sizeof(r->action));
 		copy_col(s, 7, r->target, sizeof(r->target));
-		r->status = sqlite3_column_type(s, 8) == SQLITE_NULL ? -1 : sqlite3_column_int(s, 8);
+		r->status =
+			sqlite3_column_type(s, 8) == SQLITE_NULL ? -1 : sqlite3_column_int(s, 8);
 		copy_col(s, 9, r->result, sizeof(r->result));
 	}
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)

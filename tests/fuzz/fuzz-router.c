@@ -101,6 +101,10 @@ void api_deferred_resume(struct api_deferred *d)
 {
 }
 
+void api_stream_wake(struct api_stream *s)
+{
+}
+
 /* --- the host ---------------------------------------------------------------------------- */
 
 static struct api_ctx ctx;
@@ -179,10 +183,12 @@ static const char *make_tree(void)
 		snprintf(tgt, sizeof(tgt), "../../../devices/pci0000:00/0000:00:01.0/%s", devs[i]);
 		snprintf(rel, sizeof(rel), "bus/pci/devices/%s", devs[i]);
 		ln(root, tgt, rel);
-		snprintf(tgt, sizeof(tgt), "../../../../devices/pci0000:00/0000:00:01.0/%s", devs[i]);
+		snprintf(tgt, sizeof(tgt), "../../../../devices/pci0000:00/0000:00:01.0/%s",
+			 devs[i]);
 		snprintf(rel, sizeof(rel), "kernel/iommu_groups/1/devices/%s", devs[i]);
 		ln(root, tgt, rel);
-		snprintf(rel, sizeof(rel), "devices/pci0000:00/0000:00:01.0/%s/iommu_group", devs[i]);
+		snprintf(rel, sizeof(rel), "devices/pci0000:00/0000:00:01.0/%s/iommu_group",
+			 devs[i]);
 		ln(root, "../../../../kernel/iommu_groups/1", rel);
 	}
 	ln(root, "../../../../bus/pci/drivers/nouveau",
@@ -211,8 +217,11 @@ static int setup(void)
 		return -1;
 	ctx.inv = inv;
 	ctx.bindsvc = bs;
-	ctx.cfg = (struct api_config){ .version = "fuzz", .libvirt_uri = "none", .db_path = dbpath,
-				       .web_dir = PASSD_SRC_WEBDIR, .op_timeout_ms = 1000 };
+	ctx.cfg = (struct api_config){ .version = "fuzz",
+				       .libvirt_uri = "none",
+				       .db_path = dbpath,
+				       .web_dir = PASSD_SRC_WEBDIR,
+				       .op_timeout_ms = 1000 };
 	(void)api_web_load(&ctx, PASSD_SRC_WEBDIR);
 	return 0;
 }
@@ -263,7 +272,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	q = strchr(sp + 1, '?');
 	if (q) {
 		*q++ = '\0';
-		for (char *kv = strtok_r(q, "&", &q); kv && f.nq < MAX_KV - 1; kv = strtok_r(NULL, "&", &q)) {
+		for (char *kv = strtok_r(q, "&", &q); kv && f.nq < MAX_KV - 1;
+		     kv = strtok_r(NULL, "&", &q)) {
 			char *eq = strchr(kv, '=');
 			if (eq)
 				*eq++ = '\0';
@@ -271,7 +281,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			f.qv[f.nq++] = eq;
 		}
 	}
-	for (char *h = strtok_r(NULL, "\n", &save); h && f.nh < MAX_KV; h = strtok_r(NULL, "\n", &save)) {
+	for (char *h = strtok_r(NULL, "\n", &save); h && f.nh < MAX_KV;
+	     h = strtok_r(NULL, "\n", &save)) {
 		char *c = strchr(h, ':');
 		if (!c)
 			continue;
@@ -302,6 +313,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		/* A handler deferred: a dry run must not, but take its answer if it did. */
 		api_blob_unref(resp.body);
 		resp = f.deferred;
+	}
+	if (resp.stream) {
+		/* A streamed answer (events): one read, as the first write to a client would be. */
+		char buf[4096];
+		(void)resp.stream->read(resp.stream_cls, NULL, buf, sizeof(buf), false);
+		if (resp.stream->free)
+			resp.stream->free(resp.stream_cls);
 	}
 	if (resp.status < 200 || resp.status > 599)
 		abort();

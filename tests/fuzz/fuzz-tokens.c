@@ -36,7 +36,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		n = sizeof(hdr) - 1;
 	memcpy(hdr, copy, n);
 	hdr[n] = '\0';
-	if (api_tokens_check(t, hdr, &id) == 0 && (id.role < API_ROLE_READER || id.role > API_ROLE_ADMIN))
+	if (api_tokens_check(t, hdr, &id) == 0 &&
+	    (id.role < API_ROLE_READER || id.role > API_ROLE_ADMIN))
 		abort();
 	api_tokens_free(t);
 	free(copy);

@@ -90,7 +90,8 @@ static int idle(const char *host, int port, int n, int seconds)
 
 static int slowloris(const char *host, int port, int seconds)
 {
-	static const char head[] = "GET /v1/health HTTP/1.1\r\nHost: x\r\nX-Slow: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+	static const char head[] =
+		"GET /v1/health HTTP/1.1\r\nHost: x\r\nX-Slow: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
 	int fd = dial(host, port);
 	long long t0 = now_ms();
 	size_t i = 0;
@@ -152,6 +153,7 @@ int main(int argc, char **argv)
 		return slowloris(argv[2], atoi(argv[3]), atoi(argv[4]));
 	if (argc == 5 && strcmp(argv[1], "raw") == 0)
 		return raw(argv[2], atoi(argv[3]), argv[4]);
-	fprintf(stderr, "usage: passd-flood idle HOST PORT N SECONDS | slowloris HOST PORT SECONDS | raw HOST PORT FILE\n");
+	fprintf(stderr,
+		"usage: passd-flood idle HOST PORT N SECONDS | slowloris HOST PORT SECONDS | raw HOST PORT FILE\n");
 	return 2;
 }

@@ -73,7 +73,8 @@ static void test_auth_token_file_rejects_bad_lines(void **state)
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		struct api_tokens *t = NULL;
 		char err[256] = "";
-		assert_int_equal(api_tokens_parse(bad[i], strlen(bad[i]), &t, err, sizeof(err)), -EINVAL);
+		assert_int_equal(api_tokens_parse(bad[i], strlen(bad[i]), &t, err, sizeof(err)),
+				 -EINVAL);
 		assert_null(t);
 		assert_non_null(strstr(err, "line "));
 	}
@@ -88,9 +89,9 @@ static void test_limits_bucket_and_connections(void **state)
 	assert_int_equal(api_limits_new(10, 5, 2, &l), 0);
 	for (int i = 0; i < 5; i++)
 		assert_int_equal(api_limits_take(l, "token:a", t), 0);
-	assert_true(api_limits_take(l, "token:a", t) >= 1); /* burst spent */
+	assert_true(api_limits_take(l, "token:a", t) >= 1);    /* burst spent */
 	assert_int_equal(api_limits_take(l, "token:b", t), 0); /* another identity is not */
-	t += 1000000; /* a second later: 10 more */
+	t += 1000000;					       /* a second later: 10 more */
 	for (int i = 0; i < 12; i++)
 		limited += api_limits_take(l, "token:a", t) > 0;
 	assert_int_equal(limited, 7); /* 5 (burst, full again) allowed, the rest not */
