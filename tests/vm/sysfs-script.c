@@ -50,8 +50,10 @@ struct step {
 #define EDU2 "0000:06:02.0"  /* edu behind it */
 
 static const struct step mixed[] = {
-	{ "start", NULL, NULL, "01:00.0 02:00.0 04:00.0 04:00.1 05:00.0 06:01.0 06:02.0 g:04:00.0 g:06:01.0" },
-	{ "start-reset-methods", NULL, NULL, "rm:01:00.0 rm:02:00.0 rm:04:00.1 rm:05:00.0 rm:06:01.0 rm:06:02.0" },
+	{ "start", NULL, NULL,
+	  "01:00.0 02:00.0 04:00.0 04:00.1 05:00.0 06:01.0 06:02.0 g:04:00.0 g:06:01.0" },
+	{ "start-reset-methods", NULL, NULL,
+	  "rm:01:00.0 rm:02:00.0 rm:04:00.1 rm:05:00.0 rm:06:01.0 rm:06:02.0" },
 
 	/* driver_override: newline handling, length limit, no probe */
 	{ "ovr-set-newline", "d/" EDU "/driver_override", "vfio-pci\n", "02:00.0" },
@@ -172,7 +174,9 @@ static const struct step mixed[] = {
 	{ "reset-method-edu-default", "d/" EDU "/reset_method", "default", "rm:02:00.0" },
 	{ "sriov-numvfs-not-pf", "d/" EDU "/sriov_numvfs", "1", "02:00.0" },
 
-	{ "end", NULL, NULL, "01:00.0 02:00.0 04:00.0 04:00.1 05:00.0 06:01.0 06:02.0 g:02:00.0 g:04:00.0 g:06:01.0" },
+	{ "end", NULL, NULL,
+	  "01:00.0 02:00.0 04:00.0 04:00.1 05:00.0 06:01.0 06:02.0 g:02:00.0 g:04:00.0 "
+	  "g:06:01.0" },
 };
 
 /* ---- the sriov topology (tests/vm/topologies/sriov.args, profile q35-sriov) ------------------ */
