@@ -469,13 +469,17 @@
 
 	/* Lower-case text the filter matches against. */
 	function searchText(g, addrs, devByAddr) {
-		const parts = [g ? 'group ' + g.id + (g.viable ? ' viable ready for vfio' : ' not viable on host drivers') : 'no group'];
+		const parts = [g ? 'group ' + g.id + (g.viable ? ' viable ready for vfio' : ' not viable on host drivers') : 'no group',
+			g ? 'group:' + g.id : 'group:none'];
 		for (const a of addrs) {
 			const d = devByAddr.get(a);
 			parts.push(a);
 			if (d) {
 				parts.push(d.vendor_name, d.device_name, hex(d.vendor_id) + ':' + hex(d.device_id),
-					d.class_name, d.class, d.driver || 'unbound', d.state);
+					d.class_name, d.class, d.driver || 'unbound', d.state,
+					/* exact keys, for the state buttons of the summary and for typing */
+					'state:' + d.state, 'driver:' + (d.driver || 'none'),
+					'numa:' + (typeof d.numa_node === 'number' && d.numa_node >= 0 ? d.numa_node : 'none'));
 				if (d.host_critical && d.host_critical.critical)
 					parts.push('host-critical', d.host_critical.reason);
 				if (d.assignment && d.assignment.domain)
@@ -649,6 +653,15 @@
 			pollHost();
 		});
 		const input = $('filter');
+		/* a state in the summary filters the groups to the devices in it */
+		$('s-states').addEventListener('click', (ev) => {
+			const li = ev.target.closest('li[data-state]');
+			if (!li)
+				return;
+			const q = 'state:' + li.dataset.state;
+			input.value = input.value.trim() === q ? '' : q;
+			setFilter(input.value);
+		});
 		const m = /^#q=(.*)$/.exec(location.hash);
 		if (m) {
 			input.value = decodeURIComponent(m[1]);

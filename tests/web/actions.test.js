@@ -124,7 +124,7 @@ async function main() {
 		return 0;
 	}
 	const { chromium } = require('playwright-core');
-	process.stdout.write('1..9\n');
+	process.stdout.write('1..10\n');
 	const watchdog = setTimeout(() => {
 		process.stdout.write('Bail out! the test took more than 150 s\n');
 		process.exit(1);
@@ -218,6 +218,18 @@ async function main() {
 			const a = (await api('GET', 'v1/assignments?state=active')).body.assignments;
 			if (a.length !== 0)
 				throw new Error('still active: ' + JSON.stringify(a));
+		});
+
+		await step('a state of the summary filters the groups by it', async () => {
+			await page.click('#s-states li[data-state="vfio"]');
+			await until(page, () => document.getElementById('filter').value === 'state:vfio' &&
+				/^showing/.test(document.getElementById('shown').textContent), null, 3000, 'the filter is set');
+			const r = await page.evaluate(() => [...document.querySelectorAll('[data-group]')].filter((c) => !c.hidden)
+				.map((c) => [...c.querySelectorAll('tr[data-address] .state')].some((s) => s.textContent === 'vfio')));
+			await page.click('#s-states li[data-state="vfio"]');
+			if (!r.length || r.includes(false))
+				throw new Error('shown cards with a vfio device: ' + JSON.stringify(r));
+			return r.length + ' groups';
 		});
 
 		if (o.screenshot)
