@@ -162,6 +162,13 @@ for ((r = 0; r < reps; r++)); do
 	[ $r -lt $((reps - 1)) ] && passd_down
 done
 n_passd=$(grep -o '"address"' "$work/devices.json" | wc -l)
+# What a client costs by itself (exec, connect, a trivial answer): the floor under each figure.
+for ((r = 0; r < reps; r++)); do
+	t=$EPOCHREALTIME
+	curl -sSf -o "$work/health.json" "$url/v1/health"
+	add passd_floor "$(lap "$t")"
+done
+scan_us=$(jq .inventory.scan_duration_usec "$work/health.json")
 for ((r = 0; r < reps; r++)); do
 	for g in MF BR; do
 		eval "a=\$$g devs=\$${g}_DEVS"
@@ -199,6 +206,9 @@ cmds="nodedev-list --cap pci"
 for d in $D/*; do cmds="$cmds; nodedev-dumpxml $(nd "${d##*/}")"; done
 for ((r = 0; r < reps; r++)); do
 	t=$EPOCHREALTIME
+	virsh -q version >/dev/null
+	add virsh_floor "$(lap "$t")"
+	t=$EPOCHREALTIME
 	virsh -q "$cmds" >"$work/virsh.out" || { echo "virsh failed"; exit 1; }
 	add virsh "$(lap "$t")"
 done
@@ -225,19 +235,24 @@ done
 
 # ---- the table ---------------------------------------------------------------------------
 m() { median ${T[$1]}; }
+mn() { median $(printf '%s\n' ${T[$1]} | sort -n | head -n 1); } # the fastest run
 ratio() { # A B: A/B with two decimals
 	local a=${1/./} b=${2/./}
 	local x=$((10#$a * 100 / 10#$b))
 	printf '%d.%02d' $((x / 100)) $((x % 100))
 }
 row() { # what passd_key peer_name peer_key
-	local p q
-	p=$(m "$2") q=$(m "$4")
-	printf '| %s | %s | %s | %s | %s |\n' "$1" "$p" "$3" "$q" "$(ratio "$q" "$p")"
+	local p q p1 q1
+	p=$(m "$2") q=$(m "$4") p1=$(mn "$2") q1=$(mn "$4")
+	printf '| %s | %s (%s) | %s | %s (%s) | %s (%s) |\n' "$1" "$p" "$p1" "$3" "$q" "$q1" \
+		"$(ratio "$q" "$p")" "$(ratio "$q1" "$p1")"
 }
+echo
+echo "median (fastest) of $reps runs"
 echo
 echo "| operation | passd ms | peer | peer ms | peer / passd |"
 echo "| --- | --- | --- | --- | --- |"
+row "client floor: curl GET /v1/health" passd_floor "virsh version" virsh_floor
 row "discovery, cold: start to ready + GET /v1/devices ($n_passd functions)" passd_cold "virsh nodedev-list + dumpxml ×$n_virsh" virsh
 row "discovery, warm: GET /v1/devices" passd_get "virsh nodedev-list + dumpxml ×$n_virsh" virsh
 row "discovery, cold" passd_cold "lspci -Dvmmnnk ($n_lspci functions)" lspci
@@ -247,4 +262,5 @@ row "unbind, multifunction group" passd_unbind_MF "virsh nodedev-reattach ×2" v
 row "bind, bridge group ($BR_DEVS)" passd_bind_BR "virsh nodedev-detach ×2" virsh_detach_BR
 row "unbind, bridge group" passd_unbind_BR "virsh nodedev-reattach ×2" virsh_reattach_BR
 echo
-echo "passd start to ready alone: $(m passd_ready) ms; libvirtd start to its first answer: $libvirtd_up s (once)"
+echo "passd start to ready alone: $(m passd_ready) ms, of which its scan $((scan_us / 1000)) ms (scan_duration_usec);" \
+	"libvirtd start to its first answer: $libvirtd_up s (once)"
