@@ -57,6 +57,11 @@ static json_t *plan_to_json(const struct bind_plan *plan, bool dry_run, int r)
 			json_array_append_new(
 				warnings,
 				json_string("no reset method: the device cannot be reset between users, so state may leak from one VM to the next"));
+		if (st->num_vfs > 0 && plan->kind == BIND_KIND_BIND && st->action == BIND_ACTION_MOVE)
+			json_array_append_new(
+				warnings,
+				json_sprintf("%d VFs enabled: vfio-pci does not take an SR-IOV PF with VFs; remove them first (num_vfs 0)",
+					     st->num_vfs));
 		json_array_append_new(
 			devs, json_pack("{s:s,s:s,s:s?,s:s?,s:b,s:s?,s:s,s:o}", "address", st->address,
 					"action", bind_action_to_string(st->action), "driver_before",

@@ -500,6 +500,30 @@ int bindsvc_execute_locked(struct sysfs *s, struct db *db, void *lock, struct bi
 	size_t i;
 	int r = 0, end;
 
+	/*
+	 * vfio-pci refuses an SR-IOV PF with VFs enabled, and a NIC driver (ice, mlx5, igb)
+	 * destroys the VFs when it lets go of the PF: refuse before the first write, even forced,
+	 * as no VM should lose its VF to a failed bind.
+	 */
+	for (i = 0; plan->kind == BIND_KIND_BIND && i < plan->n_steps; i++) {
+		struct bind_step *st = &plan->steps[i];
+		struct pd_device now;
+
+		if (st->action != BIND_ACTION_MOVE || st->num_vfs <= 0)
+			continue;
+		/* The plan saw VFs: the kernel's word, not a scan's, decides. */
+		if (sysfs_pci_read_device(s, st->address, &now) >= 0) {
+			st->num_vfs = now.sriov_num_vfs > 0 ? now.sriov_num_vfs : 0;
+			pd_device_clear(&now);
+			if (st->num_vfs == 0)
+				continue;
+		}
+		for (size_t k = 0; k < plan->n_steps; k++)
+			plan->steps[k].outcome = BIND_OUTCOME_NOT_STARTED;
+		return pd_error_set(err, PD_ERR_CONFLICT, -EBUSY,
+				    "%s has %d VFs enabled, and vfio-pci does not take an SR-IOV PF with VFs (its host driver would destroy them on the way); remove them first (num_vfs 0)",
+				    st->address, st->num_vfs);
+	}
 	if (plan->kind == BIND_KIND_BIND && plan->n_critical > 0 && !force) {
 		for (i = 0; i < plan->n_steps; i++)
 			if (plan->steps[i].critical[0])

@@ -151,6 +151,8 @@ test_expect_success 'a PF without its host driver, or on vfio-pci, is a 409 sayi
 	jq -e ".error.message | contains(\"host driver\")" body &&
 	test "$(writes)" = "$w" &&
 	echo "$ICE" >"$SYSFS_ROOT/bus/pci/drivers_probe" && sim_driver_is "$ICE" ice &&
+	api_expect 200 "/v1/devices/$ICE/sriov" -X POST -H "Content-Type: application/json" -d "{\"num_vfs\": 0}" &&
+	w=$(writes) &&
 	api_expect 200 "/v1/devices/$ICE/bind" -X POST && sim_driver_is "$ICE" vfio-pci &&
 	api_expect 409 "/v1/devices/$ICE/sriov" -X POST -H "Content-Type: application/json" -d "{\"num_vfs\": 2}" && api_error_is conflict &&
 	jq -e ".error.message | contains(\"vfio-pci\")" body &&

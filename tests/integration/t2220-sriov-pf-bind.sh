@@ -16,11 +16,19 @@ test_expect_success 'setup: the sriov guest on the live simulator' '
 	sim_driver_is $PF nvme
 '
 
-test_expect_success 'a bind of the PF with VFs enabled is a 409 conflict that says to remove them' '
-	api_expect 409 "/v1/devices/$PF/bind" -X POST &&
+test_expect_success 'the dry run warns that the PF has VFs' '
+	api_expect 200 "/v1/devices/$PF/bind?dry_run=true" -X POST &&
+	jq -e ".devices[0].warnings | any(test(\"2 VFs enabled\"))" body
+'
+
+test_expect_success 'a bind of the PF with VFs enabled is a 409 conflict before any write, even forced' '
+	w=$(grep "^writes=" "$TRASH/live/sim/stats") &&
+	api_expect 409 "/v1/devices/$PF/bind" -X POST -H "Content-Type: application/json" \
+		-d "{\"force\": true}" &&
 	api_error_is conflict &&
 	jq -e ".error.message | test(\"2 VFs enabled\") and test(\"num_vfs 0\")" body &&
-	jq -e "[.devices[] | .outcome] == [\"rolled_back\"]" body &&
+	jq -e "[.devices[] | .outcome] == [\"not_started\"]" body &&
+	test "$(grep "^writes=" "$TRASH/live/sim/stats")" = "$w" &&
 	sim_driver_is $PF nvme &&
 	test "$(cat "$SIM_DEVICES/$PF/driver_override")" = "(null)" &&
 	test "$(cat "$SIM_DEVICES/$PF/sriov_numvfs")" = 2 &&
