@@ -79,43 +79,47 @@ call() {
 }
 
 test_expect_success 'each route answers each role as its role says' '
-	addr=$(cat addr) && n=0 &&
+	addr=$(cat addr) && (
+	# a subshell: exit 1 ends the loop; return would leave test_expect_success unreported
+	n=0 &&
 	while read -r method pattern need; do
 		path=$(echo "$pattern" | sed -e "s|/devices/\*|/devices/$addr|" -e "s|/groups/\*|/groups/0|" \
 			-e "s|/assignments/\*|/assignments/1|" -e "s|/domains/\*|/domains/t7100vm|") &&
 		body= && [ "$method" = GET ] || body="{}" &&
 		for who in anonymous reader operator admin; do
-			code=$(call "$who" "$method" "$path" "$body") || return 1
+			code=$(call "$who" "$method" "$path" "$body") || exit 1
 			have=$(rank "$who") && want=$(rank "$need") &&
 			[ "$who" = anonymous ] && have=0
 			if [ "$have" -ge "$want" ]; then
 				case $code in
-				401) echo "$who: $method $path answered 401" >&2; cat body >&2; return 1 ;;
+				401) echo "$who: $method $path answered 401" >&2; cat body >&2; exit 1 ;;
 				403) jq -e ".error.code != \"forbidden\"" body >/dev/null ||
-					{ echo "$who: $method $path answered 403 forbidden" >&2; cat body >&2; return 1; } ;;
+					{ echo "$who: $method $path answered 403 forbidden" >&2; cat body >&2; exit 1; } ;;
 				esac
 			elif [ "$who" = anonymous ]; then
 				[ "$code" = 401 ] && jq -e ".error.code == \"unauthorized\"" body >/dev/null &&
 					grep -qi "^WWW-Authenticate: Bearer" headers ||
-					{ echo "anonymous: $method $path answered $code, not a 401 with a challenge" >&2; cat body >&2; return 1; }
+					{ echo "anonymous: $method $path answered $code, not a 401 with a challenge" >&2; cat body >&2; exit 1; }
 			else
 				[ "$code" = 403 ] && jq -e ".error.code == \"forbidden\"" body >/dev/null ||
-					{ echo "$who: $method $path answered $code, not 403" >&2; cat body >&2; return 1; }
+					{ echo "$who: $method $path answered $code, not 403" >&2; cat body >&2; exit 1; }
 			fi
 			n=$((n + 1))
 		done
 	done <routes &&
 	echo "$n route x role checks" &&
 	test "$n" -eq $(( $(wc -l <routes) * 4 ))
+	)
 '
 
 test_expect_success 'a reader never gets a 200 from a route that changes state' '
-	grep -v "^GET " routes >mutating && test -s mutating &&
+	grep -v "^GET " routes >mutating && test -s mutating && (
 	while read -r method pattern need; do
 		path=$(echo "$pattern" | sed -e "s|\*|x|g") &&
 		code=$(call reader "$method" "$path" "{}") &&
-		test "$code" = 403 || { echo "$method $path: $code" >&2; return 1; }
+		test "$code" = 403 || { echo "$method $path: $code" >&2; exit 1; }
 	done <mutating
+	)
 '
 
 test_expect_success 'refused attempts are in the audit log, with who tried' '

@@ -54,28 +54,40 @@ test_expect_success 'setup: passd (header timeout 3 s), and the poller' '
 '
 
 A=
+# A test body runs inside test_expect_success: loops run in a subshell and exit 1, since a
+# return would leave test_expect_success itself without a result line.
 test_expect_success 'PCI addresses: traversal, NUL, overlong, case, missing parts, ranges, spaces' '
-	for a in ../.. "..%2f..%2fetc" "%2e%2e" "0000:00:1f.7%2f..%2f.." "0000:00:1f.0%00" \
-		"00000:00:1f.0" "$(head -c 10000 /dev/zero | tr "\0" 0)" "0000:00:1F.0" "65:00.0" \
-		"0000:00:1f.8" "0000:00:20.0" "+000:00:1f.0" "%200000:00:1f.0" "0000:00:1f.0%20" \
-		"0000:00:1f.0%0a"; do
-		st=400 code=bad_request
-		[ ${#a} -gt 8000 ] && st=414 code=uri_too_long
-		expect $st $code "$PASSD_URL/v1/devices/$a" || return 1
-		expect $st $code -X POST "$PASSD_URL/v1/devices/$a/bind?dry_run=true" || return 1
-	done
+	(
+		for a in .. "..%2f..%2fetc" "%2e%2e" "0000:00:1f.7%2f..%2f.." "0000:00:1f.0%00" \
+			"00000:00:1f.0" "$(head -c 10000 /dev/zero | tr "\0" 0)" "0000:00:1F.0" "65:00.0" \
+			"0000:00:1f.8" "0000:00:20.0" "+000:00:1f.0" "%200000:00:1f.0" "0000:00:1f.0%20" \
+			"0000:00:1f.0%0a"; do
+			st=400 code=bad_request
+			[ ${#a} -gt 8000 ] && st=414 code=uri_too_long
+			expect $st $code --path-as-is "$PASSD_URL/v1/devices/$a" || exit 1
+			expect $st $code --path-as-is -X POST "$PASSD_URL/v1/devices/$a/bind?dry_run=true" || exit 1
+		done
+	) &&
+	# ../.. spans segments: no route has that shape
+	expect 404 not_found --path-as-is "$PASSD_URL/v1/devices/../.." &&
+	expect 404 not_found --path-as-is -X POST "$PASSD_URL/v1/devices/../../bind" &&
+	expect 404 not_found --path-as-is "$PASSD_URL/v1/devices/0000:00:1f.7/../../../etc/passwd"
 '
 
 test_expect_success 'domain names: quotes, markup, CDATA end, newline, 10 kB, invalid UTF-8' '
-	for d in "a%27b" "a%22b" "a%3Cb" "a%26b" "a%5D%5D%3Eb" "a%0Ab" "a%FF%FEb" "a%C3%28b"; do
-		expect 400 bad_request -X POST "$PASSD_URL/v1/domains/$d/start" || return 1
-	done &&
+	(
+		for d in "a%27b" "a%22b" "a%3Cb" "a%26b" "a%5D%5D%3Eb" "a%0Ab" "a%FF%FEb" "a%C3%28b"; do
+			expect 400 bad_request -X POST "$PASSD_URL/v1/domains/$d/start" || exit 1
+		done
+	) &&
 	expect 414 uri_too_long -X POST "$PASSD_URL/v1/domains/$(head -c 10000 /dev/zero | tr "\0" a)/start" &&
 	addr=$(cat addr) &&
-	for d in "a'"'"'b" "a\"b" "a<b" "a&b" "a]]>b" "a\\nb" "$(head -c 10240 /dev/zero | tr "\0" a)"; do
-		printf "{\"device\": \"%s\", \"domain\": \"%s\"}" "$addr" "$d" >dom.json &&
-		expect 400 bad_request -X POST -H "$J" --data-binary @dom.json "$PASSD_URL/v1/assignments?dry_run=true" || return 1
-	done &&
+	(
+		for d in "a'"'"'b" "a\"b" "a<b" "a&b" "a]]>b" "a\\nb" "$(head -c 10240 /dev/zero | tr "\0" a)"; do
+			printf "{\"device\": \"%s\", \"domain\": \"%s\"}" "$addr" "$d" >dom.json &&
+			expect 400 bad_request -X POST -H "$J" --data-binary @dom.json "$PASSD_URL/v1/assignments?dry_run=true" || exit 1
+		done
+	) &&
 	printf "{\"device\": \"%s\", \"domain\": \"a\377b\"}" "$addr" >dom.json &&
 	expect 400 bad_request -X POST -H "$J" --data-binary @dom.json "$PASSD_URL/v1/assignments?dry_run=true"
 '
@@ -120,9 +132,11 @@ test_expect_success 'HTTP: 100 KiB header is 431, 16 KiB URI is 414, wrong metho
 '
 
 test_expect_success 'query filters are validated' '
-	for q in "class=VGA" "group=-1" "group=1e3" "state=busy" "driver=a/b" "colour=red" "class=" "group=99999999999"; do
-		expect 400 bad_request "$PASSD_URL/v1/devices?$q" || return 1
-	done &&
+	(
+		for q in "class=VGA" "group=-1" "group=1e3" "state=busy" "driver=a/b" "colour=red" "class=" "group=99999999999"; do
+			expect 400 bad_request "$PASSD_URL/v1/devices?$q" || exit 1
+		done
+	) &&
 	expect 400 bad_request "$PASSD_URL/v1/audit?limit=0" &&
 	expect 400 bad_request "$PASSD_URL/v1/audit?limit=100000" &&
 	expect 400 bad_request "$PASSD_URL/v1/audit?before=-1" &&
