@@ -64,13 +64,19 @@ skip_all() {
 	exit 0
 }
 
+# A body runs in a function of its own, as git's test_eval_: "|| return 1" in a body's loop
+# fails that test, instead of returning from test_expect_success with no result line.
+test_eval_() {
+	eval "$1"
+}
+
 test_expect_success() {
 	test_count=$((test_count + 1))
 	_desc=$1
 	_out="$TRASH/.out.$test_count"
 	# In this shell, as git does, so that passd_start's variables reach later tests.
 	cd "$TRASH" || exit 99
-	if { eval "$2"; } >"$_out" 2>&1; then
+	if test_eval_ "$2" >"$_out" 2>&1; then
 		printf 'ok %d - %s\n' "$test_count" "$_desc"
 	else
 		test_failed=$((test_failed + 1))
