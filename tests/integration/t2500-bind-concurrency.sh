@@ -47,7 +47,8 @@ test_expect_success 'the hung bind completes when the kernel answers, and unlock
 '
 
 test_expect_success '64 clients bind the same group at once: one 200, 63 409, a whole group' '
-	passd_stop && passd_start --op-timeout 60 &&
+	# 64 connections of one token at once: over the default 32 per identity (docs/security.md)
+	passd_stop && passd_start --op-timeout 60 --max-connections-per-identity 128 &&
 	sim_fault "probe:$(cat gpu):hang=800:count=1" &&
 	pids= && i=0 && while [ $i -lt 64 ]; do
 		curl -s -o /dev/null -w "%{http_code}\n" -X POST "$PASSD_URL/v1/devices/$(cat gpu)/bind" >>race.codes &
