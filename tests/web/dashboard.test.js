@@ -250,8 +250,9 @@ async function main() {
 		let why = '';
 		try {
 			await page.goto(o.url, { waitUntil: 'domcontentloaded', timeout: 15000 });
+			/* the render budget is checked below: this only gives up on a page that never renders */
 			await page.waitForFunction(() => window.passdDashboard && window.passdDashboard.renders > 0,
-				null, { timeout: 15000 });
+				null, { timeout: 30000 });
 			loaded = true;
 		} catch (e) {
 			why = e.message;
