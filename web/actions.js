@@ -285,9 +285,20 @@
 				data.domains && data.domains.error ? 'libvirt: ' + data.domains.error : 'libvirt has no domain'),
 			el('label', null, start, ' start it'), forceBox());
 		const body = () => Object.assign({ device: addr, domain: sel.value, start: start.checked }, forced() || {});
-		open('Assign ' + addr + ' and its group to a domain', form,
-			() => (doms.length ? call('POST', 'v1/assignments?dry_run=true', body())
-				: Promise.resolve({ status: 0, body: { error: { code: 'no_domain', message: 'no domain to assign to' } } })),
+		/* The assignment's plan, with the bind plan of its group for what the host loses,
+		 * why the group is shared and the warnings, which only the bind plan says. */
+		const plan = async () => {
+			if (!doms.length)
+				return { status: 0, body: { error: { code: 'no_domain', message: 'no domain to assign to' } } };
+			const [a, b] = await Promise.all([call('POST', 'v1/assignments?dry_run=true', body()),
+				call('POST', 'v1/devices/' + enc(addr) + '/bind?dry_run=true', forced())]);
+			if (a.status === 200 && b.status === 200)
+				a.view = el('div', null, planBlock(b.body), el('p', null, 'Then ' +
+					(a.body.devices || []).join(', ') + (sel.value ? ' go to ' + sel.value : '') +
+					(start.checked ? ', which is started.' : '.')));
+			return a;
+		};
+		open('Assign ' + addr + ' and its group to a domain', form, plan,
 			() => call('POST', 'v1/assignments', body(),
 				{ 'Idempotency-Key': 'dash-' + Date.now() + '-' + Math.random().toString(36).slice(2) }));
 	}
