@@ -131,6 +131,8 @@ const char *bind_outcome_to_string(enum bind_outcome o)
 		return "rollback_failed";
 	case BIND_OUTCOME_NOT_STARTED:
 		return "not_started";
+	case BIND_OUTCOME_GONE:
+		return "gone";
 	}
 	return "unknown";
 }
@@ -586,6 +588,7 @@ rollback:
 			plan->steps[k].outcome = BIND_OUTCOME_NOT_STARTED;
 	for (size_t j = i + 1; j-- > 0;) {
 		struct bind_step *st = &plan->steps[j];
+		char gone_driver[PD_DRIVER_LEN];
 		int u;
 
 		if (st->outcome != BIND_OUTCOME_DONE && j != i)
@@ -595,7 +598,12 @@ rollback:
 			continue;
 		}
 		u = step_undo(s, st);
-		if (u < 0) {
+		if (u < 0 && sysfs_pci_get_driver(s, st->address, gone_driver) == -ENOENT) {
+			/* Removed from the bus: its override went with it, as a rescan shows. */
+			st->outcome = BIND_OUTCOME_GONE;
+			log_warning("Device '%s' left the bus during the %s, nothing to put back",
+				    st->address, what);
+		} else if (u < 0) {
 			undo_failed = true;
 			st->outcome = BIND_OUTCOME_ROLLBACK_FAILED;
 			log_warning("Rolling back %s of %s (to %s) failed: %s", what, st->address,

@@ -39,6 +39,7 @@ enum bind_outcome {
 	BIND_OUTCOME_ROLLED_BACK,
 	BIND_OUTCOME_ROLLBACK_FAILED,
 	BIND_OUTCOME_NOT_STARTED,
+	BIND_OUTCOME_GONE, /* left the bus during the move: nothing to put back */
 };
 
 struct bind_step {

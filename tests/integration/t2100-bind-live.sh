@@ -78,6 +78,19 @@ test_expect_success 'a device that vanishes mid-bind leaves the rest as they wer
 	sim_driver_is "$second" snd_hda_intel
 '
 
+test_expect_success 'one that vanishes after its first write is gone, not a failed rollback' '
+	first=$(sed -n 1p members) && second=$(sed -n 2p members) &&
+	sim_fault "vanish:$second:after=1" &&
+	api_expect 409 "/v1/devices/$(cat gpu)/bind" -X POST && api_error_is conflict &&
+	jq -e --arg a "$first" --arg b "$second" "
+		(.devices[] | select(.address == \$a) | .outcome == \"rolled_back\") and
+		(.devices[] | select(.address == \$b) | .outcome == \"gone\")" body &&
+	sim_driver_is "$first" nvidia &&
+	test "$(sqlite3 passd.db "SELECT state FROM intent ORDER BY id DESC LIMIT 1")" = rolled_back &&
+	echo 1 >"$TRASH/live/sys/bus/pci/rescan" &&
+	sim_driver_is "$second" snd_hda_intel
+'
+
 test_expect_success 'a group holding a mounted disk is refused unless forced' '
 	api_expect 200 "/v1/devices?class=0x0108" &&
 	nvme=$(jq -r "[.devices[] | select(.host_critical.critical)][0].address" body) &&

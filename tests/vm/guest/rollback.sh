@@ -53,7 +53,9 @@ for k in 4 5; do
 		jq -e --arg e $edu --arg n $nic ".result == \"failed\" and
 			.error.code == \"conflict\" and (.error.message | contains(\$e + \" vanished\")) and
 			(.devices[] | select(.address == \$n) | .outcome == \"rolled_back\") and
-			(.devices[] | select(.address == \$e) | .outcome != \"done\")" body
+			(.devices[] | select(.address == \$e) | .outcome ==
+				(if '$k' == 4 then \"not_started\" else \"gone\" end))" body &&
+		test "$(sqlite3 passd.db "SELECT state FROM intent ORDER BY id DESC LIMIT 1")" = rolled_back
 	'
 
 	test_expect_success "step $k: every device still there is back on its original driver" '
