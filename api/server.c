@@ -802,6 +802,17 @@ limited:
 	return -EACCES;
 }
 
+/* The audit's target: the path, and "?dry_run=true" for a dry run (it changed nothing). */
+static const char *audit_target(struct MHD_Connection *c, const char *url, char *buf, size_t size)
+{
+	const char *dry = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "dry_run");
+
+	if (!dry || !(streq(dry, "true") || streq(dry, "1")))
+		return url;
+	snprintf(buf, size, "%.200s?dry_run=true", url);
+	return buf;
+}
+
 /* Record the end of an audited request; a failure is logged by the service. */
 static void audit_finish(struct api_server *srv, struct conn_req *cr, const struct api_response *resp)
 {
@@ -831,8 +842,10 @@ static void run(struct api_server *srv, struct MHD_Connection *c, struct conn_re
 	};
 
 	if (srv->sec.audit && api_route_changes_state(&cr->match)) {
+		char tbuf[256];
 		struct audit_request ar = { cr->id.name, api_role_to_string(cr->id.role), method,
-					    api_route_pattern(&cr->match), url };
+					    api_route_pattern(&cr->match),
+					    audit_target(c, url, tbuf, sizeof(tbuf)) };
 		struct pd_error err = PD_ERROR_INIT;
 		/* A change that cannot be recorded is not made. */
 		if (auditsvc_begin(srv->sec.audit, &ar, &cr->audit_id, &err) < 0) {

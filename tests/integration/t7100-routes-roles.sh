@@ -125,7 +125,8 @@ test_expect_success 'a reader never gets a 200 from a route that changes state' 
 test_expect_success 'refused attempts are in the audit log, with who tried' '
 	api_expect 200 "/v1/audit?limit=500" &&
 	jq -e "[.entries[] | select(.identity == \"token:test-reader\" and .result == \"refused\" and .status == 403)] | length > 0" body &&
-	jq -e "[.entries[] | select(.identity | startswith(\"anonymous:\")) | select(.status == 401)] | length > 0" body
+	jq -e "[.entries[] | select(.identity | startswith(\"anonymous:\")) | select(.status == 401)] | length > 0" body &&
+	jq -e "[.entries[] | select(.identity == \"token:test-operator\" and .result != \"refused\" and (.target | endswith(\"?dry_run=true\")) and .finished_usec != null)] | length > 0" body
 '
 
 test_expect_success 'a bad token is a 401 even on the unix socket of root' '
