@@ -49,3 +49,7 @@ EXTRA_DIST += $(integration_tests) tests/lib/test-lib.sh tests/check-layering.sh
 	tests/web/openapi-check.js tests/web/screenshot.js tests/web/docs-screenshots.sh \
 	schema/openapi.yaml
 CLEANFILES += tests/web/t5100-desktop.png tests/web/t5300-actions.png
+
+# t6100 and t6210 keep libvirt's capabilities cache here between runs; distclean removes it.
+distclean-local:
+	rm -rf tests/.libvirt-cache
