@@ -46,16 +46,20 @@ test_expect_success 'the hung bind completes when the kernel answers, and unlock
 	sim_driver_is "$(cat gpu)" nvidia
 '
 
-test_expect_success '64 clients bind the same group at once: one 200, 63 409, a whole group' '
+test_expect_success '64 clients bind the same group at once: one moves it, the rest 409 or unchanged' '
 	# 64 connections of one token at once: over the default 32 per identity (docs/security.md)
 	passd_stop && passd_start --op-timeout 60 --max-connections-per-identity 128 &&
-	sim_fault "probe:$(cat gpu):hang=800:count=1" &&
+	sim_fault "probe:$(cat gpu):hang=2000:count=1" &&
 	pids= && i=0 && while [ $i -lt 64 ]; do
-		curl -s -o /dev/null -w "%{http_code}\n" -X POST "$PASSD_URL/v1/devices/$(cat gpu)/bind" >>race.codes &
+		curl -s -o race.body.$i -w "%{http_code}\n" -X POST "$PASSD_URL/v1/devices/$(cat gpu)/bind" >>race.codes &
 		pids="$pids $!" && i=$((i + 1))
 	done && wait $pids &&
-	test "$(grep -c "^200$" race.codes)" -eq 1 &&
-	test "$(grep -c "^409$" race.codes)" -eq 63 &&
+	# A client that starts after the move ends finds the group bound: 200 "unchanged", as an
+	# idempotent bind should; on a loaded machine curl may start that late.
+	test "$(grep -c "^200$\|^409$" race.codes)" -eq 64 &&
+	test "$(cat race.body.* | jq -r "select(.result != null) | .result" | grep -c "^done$")" -eq 1 &&
+	test "$(grep -c "^409$" race.codes)" -ge 1 &&
+	test "$(( $(grep -c "^409$" race.codes) + $(cat race.body.* | jq -r "select(.result != null) | .result" | grep -c "^unchanged$") ))" -eq 63 &&
 	for a in $(cat members); do sim_driver_is "$a" vfio-pci || return 1; done
 '
 
