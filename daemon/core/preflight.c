@@ -439,7 +439,7 @@ static void judge_intremap(const struct ctx *x, struct preflight_check *c)
 		f->unsafe_param ? "allow_unsafe_interrupts=Y" :
 				  "vfio_iommu_type1.allow_unsafe_interrupts=1 on the command line";
 	char missing[PREFLIGHT_TEXT_LEN] = "";
-	bool unknown = false;
+	bool unknown = false, vtd = false;
 
 	if (f->units_r < 0 || f->n_units == 0) {
 		if (x->iommu_active)
@@ -457,6 +457,7 @@ static void judge_intremap(const struct ctx *x, struct preflight_check *c)
 
 		if (u->amd)
 			continue; /* AMD-Vi remaps interrupts on every unit (amd_iommu_irq_remap) */
+		vtd = true;
 		if (!u->has_ecap)
 			unknown = true;
 		else if (!(u->ecap & SYSFS_VTD_ECAP_IR))
@@ -466,7 +467,7 @@ static void judge_intremap(const struct ctx *x, struct preflight_check *c)
 		snprintf(missing, sizeof(missing), "all units (intremap=off on the command line)");
 	if (!missing[0] && !unknown) {
 		set(c, PREFLIGHT_STATUS_OK, NULL, "interrupt remapping supported by %s%s", x->units,
-		    x->amd ? " (AMD-Vi)" : " (VT-d ecap bit 3)");
+		    vtd ? " (VT-d ecap bit 3)" : " (AMD-Vi)"); /* the units', not the CPU's */
 		return;
 	}
 	if (!missing[0]) {
