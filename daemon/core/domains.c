@@ -792,7 +792,9 @@ int domsvc_detach(struct domsvc *ds, const char *name, const char *const *addrs,
 	return 0;
 }
 
-int domsvc_start(struct domsvc *ds, const char *name, bool paused, struct pd_error *err)
+/* The connection and the state of domain @name, for start and stop. */
+static int get_state(struct domsvc *ds, const char *name, struct virt_conn **ret_c,
+		     enum virt_state *ret_state, struct pd_error *err)
 {
 	_cleanup_(virt_conn_unrefp) struct virt_conn *c = NULL;
 	struct virt_error verr = { 0 };
@@ -809,7 +811,22 @@ int domsvc_start(struct domsvc *ds, const char *name, bool paused, struct pd_err
 	if (r < 0)
 		return call_failed(ds, c, "the lookup", name, r, &verr, err);
 	virt_domain_done(&v);
-	if (v.state != VIRT_STATE_SHUTOFF)
+	*ret_state = v.state;
+	*ret_c = TAKE_PTR(c);
+	return 0;
+}
+
+int domsvc_start(struct domsvc *ds, const char *name, bool paused, struct pd_error *err)
+{
+	_cleanup_(virt_conn_unrefp) struct virt_conn *c = NULL;
+	struct virt_error verr = { 0 };
+	enum virt_state state;
+	int r;
+
+	r = get_state(ds, name, &c, &state, err);
+	if (r < 0)
+		return r;
+	if (state != VIRT_STATE_SHUTOFF)
 		return 0; /* already running (or paused): nothing to do */
 	r = virt_domain_start(c, name, paused, &verr);
 	if (r < 0) {
@@ -825,20 +842,13 @@ int domsvc_stop(struct domsvc *ds, const char *name, struct pd_error *err)
 {
 	_cleanup_(virt_conn_unrefp) struct virt_conn *c = NULL;
 	struct virt_error verr = { 0 };
-	struct virt_domain v = { 0 };
+	enum virt_state state;
 	int r;
 
-	r = check_name(name, err);
+	r = get_state(ds, name, &c, &state, err);
 	if (r < 0)
 		return r;
-	r = get_conn(ds, &c, err);
-	if (r < 0)
-		return r;
-	r = virt_domain_get(c, name, &v, &verr);
-	if (r < 0)
-		return call_failed(ds, c, "the lookup", name, r, &verr, err);
-	virt_domain_done(&v);
-	if (v.state == VIRT_STATE_SHUTOFF)
+	if (state == VIRT_STATE_SHUTOFF)
 		return 0;
 	r = virt_domain_destroy(c, name, &verr);
 	if (r == -EBUSY)
