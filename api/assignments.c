@@ -32,22 +32,6 @@ struct create_ctx {
 };
 
 /* "2026-11-25T06:36:03.123456Z", or null for 0. */
-static json_t *time_json(int64_t usec)
-{
-	char buf[40];
-	struct tm tm;
-	time_t t;
-
-	if (usec <= 0)
-		return json_null();
-	t = (time_t)(usec / 1000000);
-	if (!gmtime_r(&t, &tm))
-		return json_null();
-	snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ", tm.tm_year + 1900,
-		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(usec % 1000000));
-	return json_string(buf);
-}
-
 static json_t *api_assignment_to_json(const struct asg_assignment *a)
 {
 	json_t *devs = json_array(), *comps = json_array();
@@ -62,8 +46,8 @@ static json_t *api_assignment_to_json(const struct asg_assignment *a)
 			 "domain", a->domain, "group",
 			 a->group >= 0 ? json_integer(a->group) : json_null(), "devices", devs, "companions", comps, "state",
 			 asg_state_to_string(a->state), "reason", a->reason[0] ? a->reason : NULL,
-			 "started", a->started, "created", time_json(a->created_at), "released",
-			 time_json(a->released_at));
+			 "started", a->started, "created", api_time_json(a->created_at), "released",
+			 api_time_json(a->released_at));
 }
 
 static json_t *moves_json(const struct asg_result *res)
@@ -422,7 +406,7 @@ static json_t *drift_json(const struct asgsvc *svc)
 					 drift[i].assignment_id > 0 ?
 						 json_integer(drift[i].assignment_id) :
 						 json_null()));
-	return json_pack("{s:o*,s:o*}", "checked", time_json(when), "items", items);
+	return json_pack("{s:o*,s:o*}", "checked", api_time_json(when), "items", items);
 }
 
 void api_assignments_list(struct api_request *req, struct api_response *resp,

@@ -60,19 +60,6 @@ static int page_arg(const char *key, const char *value, void *userdata)
 	return -1;
 }
 
-static json_t *time_json(int64_t usec)
-{
-	char buf[40];
-	struct tm tm;
-	time_t t = (time_t)(usec / 1000000);
-
-	if (usec <= 0 || !gmtime_r(&t, &tm))
-		return json_null();
-	snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ", tm.tm_year + 1900,
-		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(usec % 1000000));
-	return json_string(buf);
-}
-
 /* Stored JSON text as a value; null for "" or text that does not parse. */
 static json_t *stored_json(const char *text)
 {
@@ -84,7 +71,7 @@ static json_t *stored_json(const char *text)
 static json_t *entry_json(const struct asg_history *h)
 {
 	return json_pack("{s:I,s:o,s:s,s:s,s:s?,s:s?,s:o,s:s,s:o,s:o,s:s?,s:o}", "id",
-			 (json_int_t)h->id, "at", time_json(h->at), "actor", h->actor, "action",
+			 (json_int_t)h->id, "at", api_time_json(h->at), "actor", h->actor, "action",
 			 h->action, "target", h->target[0] ? h->target : NULL, "domain",
 			 h->domain[0] ? h->domain : NULL, "assignment_id",
 			 h->assignment_id > 0 ? json_integer(h->assignment_id) : json_null(),

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "pci-addr.h"
 #include "request.h"
@@ -243,4 +244,17 @@ int api_parse_dry_run(const struct api_request *req, struct api_response *resp, 
 		return -EINVAL;
 	*ret = dry;
 	return 0;
+}
+
+json_t *api_time_json(int64_t usec)
+{
+	char buf[64]; /* wide enough for any int the format can get */
+	struct tm tm;
+	time_t t = (time_t)(usec / 1000000);
+
+	if (usec <= 0 || !gmtime_r(&t, &tm))
+		return json_null();
+	snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ", tm.tm_year + 1900,
+		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(usec % 1000000));
+	return json_string(buf);
 }

@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include <jansson.h>
@@ -104,6 +105,8 @@ int api_parse_address(struct api_response *resp, const char *in, char out[static
 int api_parse_dry_run(const struct api_request *req, struct api_response *resp, bool *ret);
 
 /* Answer @status with @v (stolen) as the body. */
+/* A time in microseconds since the epoch as "2026-11-25T09:01:35.123456Z"; null when unset (<= 0). */
+json_t *api_time_json(int64_t usec);
 void api_respond_json(struct api_response *resp, unsigned status, json_t *v);
 /* Answer with a shared blob (a new reference is taken). */
 void api_respond_blob(struct api_response *resp, unsigned status, struct api_blob *b,
