@@ -111,6 +111,8 @@ static json_t *result_json(const struct asg_result *res, bool release)
 	json_object_set_new(v, "quarantined", quar);
 	if (res->rollback[0])
 		json_object_set_new(v, "rollback", json_string(res->rollback));
+	if (res->paused)
+		json_object_set_new(v, "paused", json_true());
 	if (!res->dry_run)
 		json_object_set_new(v, "timing", timing_json(&res->t));
 	return v;
@@ -169,7 +171,7 @@ static int parse_create(const struct api_request *req, struct api_response *resp
 			struct asg_request *out)
 {
 	const char *device = NULL, *domain = NULL;
-	int start = 0, force = 0;
+	int start = 0, paused = 0, force = 0;
 	json_error_t e;
 	json_t *v;
 
@@ -184,11 +186,18 @@ static int parse_create(const struct api_request *req, struct api_response *resp
 				   e.line);
 		return -EINVAL;
 	}
-	if (json_unpack_ex(v, &e, JSON_STRICT, "{s:s,s:s,s?b,s?b}", "device", &device, "domain",
-			   &domain, "start", &start, "force", &force) < 0) {
+	if (json_unpack_ex(v, &e, JSON_STRICT, "{s:s,s:s,s?b,s?b,s?b}", "device", &device,
+			   "domain", &domain, "start", &start, "paused", &paused, "force",
+			   &force) < 0) {
 		api_respond_errorf(resp, PD_ERR_BAD_REQUEST,
-				   "bad body: %s (expected {\"device\": ADDR, \"domain\": NAME, \"start\": bool, \"force\": bool})",
+				   "bad body: %s (expected {\"device\": ADDR, \"domain\": NAME, \"start\": bool, \"paused\": bool, \"force\": bool})",
 				   e.text);
+		json_decref(v);
+		return -EINVAL;
+	}
+	if (paused && !start) {
+		api_respond_errorf(resp, PD_ERR_BAD_REQUEST,
+				   "\"paused\": true starts the domain paused, so it needs \"start\": true");
 		json_decref(v);
 		return -EINVAL;
 	}
@@ -205,6 +214,7 @@ static int parse_create(const struct api_request *req, struct api_response *resp
 	}
 	snprintf(out->domain, sizeof(out->domain), "%s", domain);
 	out->start = start;
+	out->paused = paused;
 	out->force = force;
 	json_decref(v);
 	return 0;

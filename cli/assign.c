@@ -119,7 +119,10 @@ int assign_print(FILE *f, const json_t *body, bool release)
 		fprintf(f, "%s assignment %" JSON_INTEGER_FORMAT ": %s %s %s (%s%s)\n",
 			release ? "released" : "created", json_integer_value(id), dev,
 			release ? "from" : "to", dom, state,
-			json_is_true(json_object_get(body, "started")) ? ", domain started" : "");
+			!release && json_is_true(json_object_get(body, "started")) ?
+				(json_is_true(json_object_get(body, "paused")) ? ", domain started paused" :
+										 ", domain started") :
+				"");
 	fprintf(f, "group %" JSON_INTEGER_FORMAT ", companions: %s\n",
 		json_integer_value(json_object_get(body, "group")), comps);
 	print_devices(f, body, release);

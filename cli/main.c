@@ -57,6 +57,7 @@ enum {
 	ARG_STATE,
 	ARG_FORCE,
 	ARG_LIMIT,
+	ARG_PAUSED,
 };
 
 static const struct option long_options[] = {
@@ -69,6 +70,7 @@ static const struct option long_options[] = {
 	{ "version", no_argument, NULL, 'V' },
 	{ "dry-run", no_argument, NULL, ARG_DRY_RUN },
 	{ "start", no_argument, NULL, ARG_START },
+	{ "paused", no_argument, NULL, ARG_PAUSED },
 	{ "class", required_argument, NULL, ARG_CLASS },
 	{ "driver", required_argument, NULL, ARG_DRIVER },
 	{ "group", required_argument, NULL, ARG_GROUP },
@@ -80,7 +82,7 @@ static const struct option long_options[] = {
 
 struct args {
 	const char *socket, *url, *token;
-	bool json, help, version, dry_run, start, force;
+	bool json, help, version, dry_run, start, paused, force;
 	const char *class_code, *driver, *group, *state, *limit;
 	long timeout_ms;
 	bool timeout_given;
@@ -515,8 +517,9 @@ static int cmd_assign(struct ctx *ctx, char **argv, int argc)
 		return r;
 	if (argv[2][0] == '\0')
 		return usage_error("assign", "the domain name is empty");
-	req = json_pack("{s:s, s:s, s:b, s:b}", "device", addr, "domain", argv[2], "start",
-			(int)ctx->a->start, "force", (int)ctx->a->force);
+	req = json_pack("{s:s, s:s, s:b, s:b, s:b}", "device", addr, "domain", argv[2], "start",
+			(int)ctx->a->start, "paused", (int)ctx->a->paused, "force",
+			(int)ctx->a->force);
 	if (!req)
 		return usage_error("assign", "the domain name is not valid UTF-8");
 	body = json_dumps(req, JSON_COMPACT);
@@ -705,11 +708,11 @@ static const struct command commands[] = {
 	  "give the device's group back to the drivers it had before",
 	  "--dry-run shows the plan and changes nothing.\n", CMD_OPT_DRY_RUN, 1, 1,
 	  cmd_bind_unbind },
-	{ "assign", "assign ADDR DOMAIN [--start] [--dry-run] [--force]",
+	{ "assign", "assign ADDR DOMAIN [--start|--paused] [--dry-run] [--force]",
 	  "pass the device through to a libvirt domain",
 	  "The device's whole IOMMU group goes to vfio-pci; its other endpoints (a GPU's audio\n"
-	  "function) go to the same domain. --start also starts the domain. --dry-run shows the\n"
-	  "plan and changes nothing. --force takes a group the host needs (its disk, network).\n",
+	  "function) go to the same domain. --start also starts the domain, --paused starts it\n"
+	  "with its vCPUs paused. --dry-run shows the plan and changes nothing. --force takes a group the host needs (its disk, network).\n",
 	  CMD_OPT_START | CMD_OPT_DRY_RUN | CMD_OPT_FORCE, 2, 2, cmd_assign },
 	{ "release", "release ADDR|ID [--dry-run]", "end an assignment",
 	  "Takes the assignment's id, or the address of the assigned device.\n"
@@ -859,6 +862,10 @@ static int parse_args(int argc, char **argv, struct args *a)
 			break;
 		case ARG_START:
 			a->start = true;
+			a->used |= CMD_OPT_START;
+			break;
+		case ARG_PAUSED: /* start, with the vCPUs paused: QEMU holds the devices */
+			a->start = a->paused = true;
 			a->used |= CMD_OPT_START;
 			break;
 		case ARG_CLASS:

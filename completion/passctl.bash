@@ -94,7 +94,7 @@ _passctl()
 		case $cmd in
 		devices) opts+=" --class --driver --group --state" ;;
 		bind | unbind | release | sriov) opts+=" --dry-run" ;;
-		assign) opts+=" --start --dry-run --force" ;;
+		assign) opts+=" --start --paused --dry-run --force" ;;
 		history) opts+=" --limit" ;;
 		esac
 		_passctl_reply "$opts"

@@ -201,7 +201,7 @@ static void work_attach(struct asg_op *op)
 	op->res.t.attach = mono_usec() - t;
 	if (r >= 0 && op->req.start) {
 		t = mono_usec();
-		r = domsvc_start(svc->ds, op->req.domain, false, &op->werr);
+		r = domsvc_start(svc->ds, op->req.domain, op->req.paused, &op->werr);
 		op->res.t.start = mono_usec() - t;
 		if (r < 0) {
 			/* Undo the attach here, while still off the loop thread. */
@@ -215,6 +215,7 @@ static void work_attach(struct asg_op *op)
 					    op->res.a.address, op->req.domain, e.message);
 		} else {
 			op->res.a.started = true;
+			op->res.paused = op->req.paused;
 		}
 	}
 	op->wr = r;

@@ -245,8 +245,9 @@ void asg_request_hash(const struct asg_request *req, char out[static 17])
 	 * spacing and a "start": false left out make no difference. A version prefix lets the
 	 * form change without matching old hashes.
 	 */
-	snprintf(canon, sizeof(canon), "asg1\ndevice=%s\ndomain=%s\nstart=%d\nforce=%d\ndry_run=%d\n",
-		 req->device, req->domain, req->start, req->force, req->dry_run);
+	snprintf(canon, sizeof(canon),
+		 "asg1\ndevice=%s\ndomain=%s\nstart=%d\nforce=%d\ndry_run=%d\n%s", req->device,
+		 req->domain, req->start, req->force, req->dry_run, req->paused ? "paused=1\n" : "");
 	h = fnv1a(0xcbf29ce484222325ULL, canon);
 	snprintf(out, 17, "%016llx", (unsigned long long)h);
 }

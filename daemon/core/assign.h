@@ -59,7 +59,8 @@ struct asg_request {
 	char device[PCI_ADDR_LEN + 1]; /* canonical */
 	char domain[DOMAIN_NAME_MAX + 1];
 	bool start;
-	bool force; /* take host-critical devices too */
+	bool paused; /* start with the vCPUs paused (QEMU holds the devices; nothing runs) */
+	bool force;  /* take host-critical devices too */
 	bool dry_run;
 	char actor[96]; /* who asks, for the history ("uid:0", "token:ci"); not part of the hash */
 };
@@ -95,6 +96,7 @@ struct asg_result {
 	int r; /* 0 or the negative errno of @err */
 	struct pd_error err;
 	bool dry_run;
+	bool paused;		 /* the domain was started paused */
 	char actor[96];		 /* who asked */
 	struct asg_assignment a; /* the assignment (a plan for a dry run) */
 	size_t n_moves;

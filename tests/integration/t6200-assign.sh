@@ -244,6 +244,19 @@ test_expect_success 'binds and unbinds of the device routes are in the history t
 	jq -e ".history[1] | .target == \"0000:00:16.0\" and .result == \"done\" and .drivers_before[\"0000:00:16.0\"] == \"mei_me\" and .drivers_after[\"0000:00:16.0\"] == \"vfio-pci\"" body
 '
 
+test_expect_success 'passctl assign --paused starts the domain paused; paused alone is a 400' '
+	test "$(post /v1/assignments -d "{\"device\":\"0000:01:00.0\",\"domain\":\"gpu-vm\",\"paused\":true}")" = 400 &&
+	api_error_is bad_request &&
+	passctl assign 0000:01:00.0 gpu-vm --paused >out &&
+	grep -q "domain started paused" out &&
+	test "$(domain_state gpu-vm)" = paused &&
+	test "$(domain_hostdevs gpu-vm | wc -l)" = 2 &&
+	test "$(post /v1/domains/gpu-vm/stop)" = 200 &&
+	passctl release 0000:01:00.0 >out &&
+	! grep -q "started" out &&
+	sim_driver_is 0000:01:00.0 nvidia
+'
+
 test_expect_success 'a reset that fails on release quarantines the device; the group stays on vfio-pci' '
 	passctl assign 0000:06:00.0 other-vm >out &&
 	sim_driver_is 0000:07:00.0 vfio-pci &&
