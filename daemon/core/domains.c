@@ -735,6 +735,52 @@ rollback:
 	return r;
 }
 
+/*
+ * After a live detach: -EBUSY while one of @addrs is still in the live definition after
+ * LIVE_GONE_WAIT_MS more (libvirt itself has already waited for the guest); @verr->message
+ * then names it.
+ */
+#define LIVE_GONE_WAIT_MS 2000
+#define LIVE_GONE_POLL_MS 100
+static int wait_live_gone(struct virt_conn *c, const char *name, const char *const *addrs,
+			  size_t n, struct virt_error *verr)
+{
+	for (unsigned waited = 0;; waited += LIVE_GONE_POLL_MS) {
+		_cleanup_free_ struct virt_hostdev *live = NULL;
+		const char *left = NULL;
+		size_t nlive = 0;
+		int r;
+
+		r = virt_domain_get_hostdevs(c, name, false, &live, &nlive, verr);
+		if (r == -ENOENT)
+			return 0; /* the domain went away meanwhile: so did QEMU */
+		if (r < 0)
+			return r;
+		for (size_t i = 0; !left && i < n; i++)
+			if (has_hostdev(live, nlive, addrs[i]))
+				left = addrs[i];
+		if (!left)
+			return 0;
+		if (waited >= LIVE_GONE_WAIT_MS) {
+			struct virt_domain v = { 0 };
+			bool off;
+
+			/* A domain stopped meanwhile shows its persistent definition: QEMU is gone. */
+			r = virt_domain_get(c, name, &v, verr);
+			off = r == -ENOENT || (r == 0 && v.state == VIRT_STATE_SHUTOFF);
+			if (r == 0)
+				virt_domain_done(&v);
+			if (off)
+				return 0;
+			if (r < 0)
+				return r;
+			snprintf(verr->message, sizeof(verr->message), "%s", left);
+			return -EBUSY;
+		}
+		nanosleep(&(struct timespec){ .tv_nsec = LIVE_GONE_POLL_MS * 1000000L }, NULL);
+	}
+}
+
 int domsvc_detach(struct domsvc *ds, const char *name, const char *const *addrs, size_t n,
 		  struct pd_error *err)
 {
@@ -765,16 +811,36 @@ int domsvc_detach(struct domsvc *ds, const char *name, const char *const *addrs,
 		return call_failed(ds, c, "reading the definition", name, r, &verr, err);
 
 	/* Release goes as far as it can: every hostdev that can come out does, the first error is kept. */
+	for (size_t i = 0; active && i < n; i++) {
+		if (!has_hostdev(live, nlive, addrs[i]))
+			continue;
+		r = virt_domain_detach_hostdev(c, name, addrs[i], true, &verr);
+		if (r < 0 && first == 0)
+			first = call_failed(ds, c, "the live hostdev detach", name, r, &verr, err);
+		if (r == -ENOTCONN)
+			return first;
+	}
+	/*
+	 * A live detach is a request to the guest: libvirt answers success after waiting a few
+	 * seconds even when the guest has not let go (paused, no PCIe hotplug driver, or it
+	 * refuses). QEMU then still holds the VFIO device and the unbind that follows would
+	 * hang in the kernel, so a device still in the live definition stops the release here,
+	 * before the persistent definition changes: the assignment stays as it is, and the
+	 * guest's late "device removed" event, or a stop of the domain, lets a retry finish.
+	 */
+	if (first == 0 && active) {
+		r = wait_live_gone(c, name, addrs, n, &verr);
+		if (r == -EBUSY)
+			return pd_error_set(err, PD_ERR_CONFLICT, r,
+					    "domain '%s' has not let go of %s: the unplug was requested, but the guest has not completed it (a paused guest, or one without PCIe hotplug, never will); the device stays assigned. Stop the domain, or release again once the guest has let go",
+					    name, verr.message);
+		if (r < 0)
+			return call_failed(ds, c, "reading the live definition", name, r, &verr,
+					   err);
+	}
 	for (size_t i = 0; i < n; i++) {
 		const char *a = addrs[i];
 
-		if (active && has_hostdev(live, nlive, a)) {
-			r = virt_domain_detach_hostdev(c, name, a, true, &verr);
-			if (r < 0 && first == 0)
-				first = call_failed(ds, c, "the live hostdev detach", name, r, &verr, err);
-			if (r == -ENOTCONN)
-				break;
-		}
 		if (has_hostdev(cfg, ncfg, a)) {
 			r = virt_domain_detach_hostdev(c, name, a, false, &verr);
 			if (r < 0 && first == 0)
