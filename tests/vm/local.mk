@@ -2,6 +2,7 @@
 # VT-d) with this machine's root over 9p and runs passd on the guest's real /sys. Not part of
 # `make check` (it takes minutes); `make check-vm` runs it, and so do scripts/run-tests and CI.
 vm_tests = \
+	tests/vm/t9800-vm-assign.sh \
 	tests/vm/t9100-vm-discovery.sh \
 	tests/vm/t9110-vm-discovery-sriov.sh \
 	tests/vm/t9120-vm-discovery-noiommu.sh \

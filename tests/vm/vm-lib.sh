@@ -48,5 +48,7 @@ vm_exec() {
 		-e ASAN_OPTIONS=${ASAN_OPTIONS:-} -e UBSAN_OPTIONS=${UBSAN_OPTIONS:-} \
 		-C $top_builddir -T ${PASSD_VM_TIMEOUT:-300} -q -- \
 		/bin/bash $top_srcdir/tests/vm/$_script \"\$@\""
+	# VM_NO_EXEC: return the guest's status, for a caller with work left after the run.
+	[ -n "${VM_NO_EXEC:-}" ] && { "$VMRUN" "$@"; return; }
 	exec "$VMRUN" "$@"
 }
