@@ -1,6 +1,7 @@
-# api/: MHD glue, routes and handlers. Calls daemon/core only; microhttpd.h only in server.c.
+# api/: MHD glue, routes and handlers. Calls daemon/core only; microhttpd.h only in server*.c.
 noinst_LIBRARIES += api/libapi.a
-api_libapi_a_SOURCES = api/api.h api/server.c api/server.h api/routes.c api/routes.h \
+api_libapi_a_SOURCES = api/api.h api/server.c api/server.h api/server-priv.h \
+	api/server-request.c api/server-stream.c api/server-conn.c api/routes.c api/routes.h \
 	api/request.c api/request.h api/json-device.c api/json-device.h \
 	api/json-writer.c api/json-writer.h \
 	api/devices.c api/groups.c api/health.c api/web.c api/handlers.h api/bind.c api/sriov.c \

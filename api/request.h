@@ -1,9 +1,9 @@
 /*
  * request.h - what a handler sees of an HTTP request, and what it answers.
  *
- * Handlers never see libmicrohttpd: server.c builds a struct api_request and turns the struct
- * api_response back into an MHD response. Bodies are reference-counted blobs so one rendering
- * of a large list can be sent to many pollers.
+ * Handlers never see libmicrohttpd: server-request.c builds a struct api_request and turns the
+ * struct api_response back into an MHD response. Bodies are reference-counted blobs so one
+ * rendering of a large list can be sent to many pollers.
  */
 #pragma once
 
@@ -33,14 +33,14 @@ struct api_request {
 	size_t body_len;
 	struct api_ctx *ctx;
 	const struct api_identity *identity; /* who asks (auth.h); never NULL */
-	void *conn; /* server.c's */
-	void *cr;   /* server.c's */
+	void *conn; /* server-request.c's */
+	void *cr;   /* server-request.c's */
 };
 
 struct api_stream;
 
 /*
- * A body written as it comes (server-sent events). server.c calls read whenever the client
+ * A body written as it comes (server-sent events). server-stream.c calls read whenever the client
  * can take more: it returns the bytes it put in @buf (at most @max), 0 when nothing is pending
  * (the connection then sleeps until api_stream_wake()), or -1 to end the answer. @idle says
  * the stream has been quiet for API_STREAM_IDLE_S: write something (a comment) so proxies and
@@ -71,12 +71,12 @@ struct api_blob *api_blob_from_data(const void *data, size_t len);
 struct api_blob *api_blob_ref(struct api_blob *b);
 void api_blob_unref(struct api_blob *b);
 
-/* Query argument or header value (borrowed), NULL when absent. Implemented in server.c. */
+/* Query argument or header value (borrowed), NULL when absent. Implemented in server-request.c. */
 const char *api_request_query(const struct api_request *req, const char *key);
 const char *api_request_header(const struct api_request *req, const char *key);
 /*
  * Call @fn for every query argument; stops at and returns the first non-zero return.
- * Implemented in server.c.
+ * Implemented in server-request.c.
  */
 int api_request_query_foreach(const struct api_request *req,
 			      int (*fn)(const char *key, const char *value, void *userdata),
@@ -84,7 +84,8 @@ int api_request_query_foreach(const struct api_request *req,
 
 /*
  * Answer later: the handler returns without an answer and the connection is suspended until
- * api_deferred_resume(). Fill api_deferred_response() first. Implemented in server.c.
+ * api_deferred_resume(). Fill api_deferred_response() first. Implemented in
+ * server-request.c.
  */
 struct api_deferred;
 struct api_deferred *api_request_defer(struct api_request *req);
@@ -93,7 +94,7 @@ void api_request_undefer(struct api_request *req);
 struct api_response *api_deferred_response(struct api_deferred *d);
 void api_deferred_resume(struct api_deferred *d);
 
-/* Call a sleeping stream's read again (from the loop thread). Implemented in server.c. */
+/* Call a sleeping stream's read again (from the loop thread). Implemented in server-stream.c. */
 void api_stream_wake(struct api_stream *s);
 
 /*
