@@ -7,7 +7,9 @@ daemon_core_libcore_a_SOURCES = daemon/core/inventory.c daemon/core/inventory.h 
 	daemon/core/critical.c daemon/core/critical.h \
 	daemon/core/preflight.c daemon/core/preflight.h \
 	daemon/core/audit.c daemon/core/audit.h \
-	daemon/core/domains.c daemon/core/domains.h daemon/core/workq.c daemon/core/workq.h \
+	daemon/core/domains.c daemon/core/domains.h daemon/core/domains-priv.h \
+	daemon/core/domains-info.c daemon/core/domains-ops.c \
+	daemon/core/workq.c daemon/core/workq.h \
 	daemon/core/assign.c daemon/core/assign.h daemon/core/assign-job.c \
 	daemon/core/assign-job.h daemon/core/assign-plan.c daemon/core/assign-priv.h \
 	daemon/core/events.c daemon/core/events.h daemon/core/metrics.c daemon/core/metrics.h
