@@ -33,6 +33,7 @@ integration_tests = \
 	tests/integration/t6300-assign-race.sh \
 	tests/integration/t7100-routes-roles.sh \
 	tests/integration/t7200-bad-input.sh \
+	tests/integration/t7210-connection-cap.sh \
 	tests/integration/t7300-no-postprocessor.sh \
 	tests/integration/t7400-tls.sh \
 	tests/integration/t8100-events.sh \

@@ -1,5 +1,5 @@
 /*
- * passd-flood - hostile clients for the limit tests (tests/integration/t7200-*.sh).
+ * passd-flood - hostile clients for the limit tests (tests/integration/t72*.sh).
  *
  *   passd-flood idle HOST PORT N SECONDS    open N connections, send nothing, hold them;
  *                                           prints "opened N closed_by_server M"
@@ -7,6 +7,12 @@
  *                                           "closed_after_ms T" (or "still_open")
  *   passd-flood raw HOST PORT FILE          send FILE as is, print what comes back until
  *                                           the server closes (5 s at most)
+ *   passd-flood keepalive HOST PORT N TOKEN STOPFILE
+ *                                           open N connections, send one GET /v1/health
+ *                                           with the bearer TOKEN on each and read its
+ *                                           answer; print "opened N ok M" (M answered 200);
+ *                                           hold them, idle, until STOPFILE exists (60 s at
+ *                                           most); print "still_open K" and close them
  *
  * Talks to a numeric IPv4 address only; a test tool, not a library.
  */
@@ -145,6 +151,76 @@ static int raw(const char *host, int port, const char *file)
 	return 0;
 }
 
+/* One keep-alive request on @fd: the status of its answer, read whole, or -1. */
+static int request(int fd, const char *token)
+{
+	char buf[8192], *end, *cl;
+	size_t have = 0, want;
+	long long t0 = now_ms();
+	int status;
+
+	snprintf(buf, sizeof(buf),
+		 "GET /v1/health HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer %s\r\n\r\n",
+		 token);
+	if (send(fd, buf, strlen(buf), MSG_NOSIGNAL) < 0)
+		return -1;
+	for (;;) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		ssize_t r;
+
+		buf[have] = '\0';
+		end = strstr(buf, "\r\n\r\n");
+		if (end) {
+			cl = strcasestr(buf, "\r\nContent-Length:");
+			want = (size_t)(end + 4 - buf) + (cl && cl < end ? strtoul(cl + 17, NULL, 10) : 0);
+			if (have >= want)
+				break;
+		}
+		if (have == sizeof(buf) - 1 || now_ms() - t0 > 5000 || poll(&p, 1, 200) < 0)
+			return -1;
+		if (!p.revents)
+			continue;
+		r = recv(fd, buf + have, sizeof(buf) - 1 - have, 0);
+		if (r <= 0)
+			return -1;
+		have += (size_t)r;
+	}
+	if (sscanf(buf, "HTTP/1.1 %d", &status) != 1)
+		return -1;
+	return status;
+}
+
+static int keepalive(const char *host, int port, int n, const char *token, const char *stop)
+{
+	int *fds = calloc((size_t)n, sizeof(int)), opened = 0, ok = 0, open_ = 0;
+	long long t0;
+
+	if (!fds)
+		return 1;
+	for (int i = 0; i < n; i++) {
+		fds[i] = dial(host, port);
+		if (fds[i] < 0)
+			continue;
+		opened++;
+		if (request(fds[i], token) == 200)
+			ok++;
+	}
+	printf("opened %d ok %d\n", opened, ok);
+	fflush(stdout);
+	t0 = now_ms();
+	while (access(stop, F_OK) != 0 && now_ms() - t0 < 60000)
+		usleep(50 * 1000);
+	for (int i = 0; i < n; i++) {
+		if (fds[i] < 0)
+			continue;
+		open_ += !closed(fds[i]);
+		close(fds[i]);
+	}
+	printf("still_open %d\n", open_);
+	free(fds);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 6 && strcmp(argv[1], "idle") == 0)
@@ -153,7 +229,10 @@ int main(int argc, char **argv)
 		return slowloris(argv[2], atoi(argv[3]), atoi(argv[4]));
 	if (argc == 5 && strcmp(argv[1], "raw") == 0)
 		return raw(argv[2], atoi(argv[3]), argv[4]);
+	if (argc == 7 && strcmp(argv[1], "keepalive") == 0)
+		return keepalive(argv[2], atoi(argv[3]), atoi(argv[4]), argv[5], argv[6]);
 	fprintf(stderr,
-		"usage: passd-flood idle HOST PORT N SECONDS | slowloris HOST PORT SECONDS | raw HOST PORT FILE\n");
+		"usage: passd-flood idle HOST PORT N SECONDS | slowloris HOST PORT SECONDS | raw HOST PORT FILE\n"
+		"       | keepalive HOST PORT N TOKEN STOPFILE\n");
 	return 2;
 }
