@@ -401,7 +401,7 @@ static const struct command commands[] = {
 	  "The device's whole IOMMU group goes to vfio-pci; its other endpoints (a GPU's audio\n"
 	  "function) go to the same domain. --start also starts the domain, --paused starts it\n"
 	  "with its vCPUs paused. --dry-run shows the plan and changes nothing. --force takes a group the host needs (its disk, network).\n",
-	  CMD_OPT_START | CMD_OPT_DRY_RUN | CMD_OPT_FORCE, 2, 2, cmd_assign },
+	  CMD_OPT_START | CMD_OPT_PAUSED | CMD_OPT_DRY_RUN | CMD_OPT_FORCE, 2, 2, cmd_assign },
 	{ "release", "release ADDR|ID [--dry-run]", "end an assignment",
 	  "Takes the assignment's id, or the address of the assigned device.\n"
 	  "--dry-run shows the plan and changes nothing.\n",

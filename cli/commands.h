@@ -21,6 +21,8 @@ enum cmd_opt {
 	CMD_OPT_STATE = 1 << 5,
 	CMD_OPT_FORCE = 1 << 6,
 	CMD_OPT_LIMIT = 1 << 7,
+	CMD_OPT_PAUSED = 1 << 8,
+	CMD_OPT_LAST = CMD_OPT_PAUSED,
 };
 
 struct args {

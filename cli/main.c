@@ -89,6 +89,8 @@ static const char *cmd_opt_name(unsigned bit)
 		return "--force";
 	case CMD_OPT_LIMIT:
 		return "--limit";
+	case CMD_OPT_PAUSED:
+		return "--paused";
 	}
 	return "?";
 }
@@ -159,7 +161,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 			break;
 		case ARG_PAUSED: /* start, with the vCPUs paused: QEMU holds the devices */
 			a->start = a->paused = true;
-			a->used |= CMD_OPT_START;
+			a->used |= CMD_OPT_PAUSED;
 			break;
 		case ARG_CLASS:
 			a->class_code = optarg;
@@ -292,7 +294,7 @@ int main(int argc, char **argv)
 		r = cli_usage_error(NULL, "no command given");
 		goto out;
 	}
-	for (unsigned bit = 1; bit <= CMD_OPT_STATE; bit <<= 1)
+	for (unsigned bit = 1; bit <= CMD_OPT_LAST; bit <<= 1)
 		if ((a.used & bit) && !(cmd->opts & bit)) {
 			r = cli_usage_error(cmd->name, "option '%s' does not apply to '%s'",
 					cmd_opt_name(bit), cmd->name);

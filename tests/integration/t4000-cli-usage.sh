@@ -97,6 +97,11 @@ test_expect_success 'a command option given to another command is a usage error'
 	grep -q "passctl groups --help" err &&
 	usage_fails pc status --start &&
 	usage_fails pc show 0000:65:00.0 --class 0x03 &&
+	usage_fails pc status --limit 5 &&
+	grep -q -- "--limit" err &&
+	usage_fails pc groups --force &&
+	usage_fails pc release 0000:65:00.0 --paused &&
+	grep -q -- "--paused" err &&
 	usage_fails pc bind 0000:65:00.0 --state vfio
 '
 
