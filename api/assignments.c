@@ -28,7 +28,7 @@ struct create_ctx {
 	struct asgsvc *svc;
 	bool has_key;
 	char key[IDEM_KEY_MAX + 1];
-	char hash[17];
+	char hash[ASG_REQUEST_HASH_LEN + 1]; /* SHA-256 of the canonical request */
 };
 
 /* "2026-11-25T06:36:03.123456Z", or null for 0. */
@@ -283,7 +283,8 @@ void api_assignments_create(struct api_request *req, struct api_response *resp,
 					   IDEM_KEY_MAX);
 			goto out;
 		}
-		asg_request_hash(&ar, c->hash);
+		char canon[ASG_REQUEST_CANON_MAX];
+		api_sha256_hex(canon, asg_request_canonical(&ar, canon), c->hash);
 		snprintf(c->key, sizeof(c->key), "%s", key);
 		r = asgsvc_idem_begin(svc, key, c->hash, &st, &replay, &err);
 		if (r < 0) {

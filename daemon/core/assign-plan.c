@@ -1,6 +1,6 @@
 /*
  * assign-plan.c - the assignment service's rules, pure: which devices an assignment takes, which
- * conflicts refuse it, the request hash of Idempotency-Key, and the reconcile with libvirt.
+ * conflicts refuse it, the canonical request of Idempotency-Key, and the reconcile with libvirt.
  */
 #include <config.h>
 
@@ -225,29 +225,21 @@ int asg_reconcile(const struct asg_assignment *all, size_t n, const struct domai
 	return 0;
 }
 
-/* FNV-1a, 64 bits: the idempotency hash needs to tell requests apart, not resist attackers. */
-static uint64_t fnv1a(uint64_t h, const char *s)
+size_t asg_request_canonical(const struct asg_request *req, char out[static ASG_REQUEST_CANON_MAX])
 {
-	for (; *s; s++) {
-		h ^= (unsigned char)*s;
-		h *= 0x100000001b3ULL;
-	}
-	return h;
-}
-
-void asg_request_hash(const struct asg_request *req, char out[static 17])
-{
-	char canon[160];
-	uint64_t h;
+	int n;
 
 	/*
 	 * The canonical form of the request: the body's meaning, not its bytes, so key order,
-	 * spacing and a "start": false left out make no difference. A version prefix lets the
-	 * form change without matching old hashes.
+	 * spacing and a "start": false left out make no difference. The version prefix changes
+	 * with the form or the hash over it (asg1 was FNV-1a, 16 hex digits).
 	 */
-	snprintf(canon, sizeof(canon),
-		 "asg1\ndevice=%s\ndomain=%s\nstart=%d\nforce=%d\ndry_run=%d\n%s", req->device,
-		 req->domain, req->start, req->force, req->dry_run, req->paused ? "paused=1\n" : "");
-	h = fnv1a(0xcbf29ce484222325ULL, canon);
-	snprintf(out, 17, "%016llx", (unsigned long long)h);
+	n = snprintf(out, ASG_REQUEST_CANON_MAX,
+		     "asg2\ndevice=%s\ndomain=%s\nstart=%d\nforce=%d\ndry_run=%d\n%s", req->device,
+		     req->domain, req->start, req->force, req->dry_run,
+		     req->paused ? "paused=1\n" : "");
+	/* Cannot truncate: the fields are bounded (PCI_ADDR_LEN, DOMAIN_NAME_MAX). */
+	if (n < 0)
+		return 0;
+	return (size_t)n < ASG_REQUEST_CANON_MAX ? (size_t)n : ASG_REQUEST_CANON_MAX - 1;
 }

@@ -415,6 +415,11 @@ int asgsvc_idem_begin(struct asgsvc *svc, const char *key, const char *hash, int
 			return pd_error_set(err, PD_ERR_CONFLICT, -EBUSY,
 					    "a request with this Idempotency-Key is in progress; retry when it has been answered");
 	r = db_idempotency_get(svc->db, key, IDEM_MAX_AGE_USEC, stored, &status, &body, err);
+	if (r == 0 && strlen(stored) != strlen(hash)) {
+		/* Kept by an older passd (asg1, FNV-1a): not comparable, so as good as expired. */
+		free(TAKE_PTR(body));
+		r = -ENOENT;
+	}
 	if (r == 0) {
 		if (!streq(stored, hash)) {
 			free(body);

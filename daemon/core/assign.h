@@ -209,8 +209,14 @@ int asgsvc_idem_begin(struct asgsvc *svc, const char *key, const char *hash, int
 /* End: store the answer when it created something (201); release the reservation. */
 void asgsvc_idem_end(struct asgsvc *svc, const char *key, const char *hash, int status,
 		     const char *body);
-/* The request's hash for Idempotency-Key: 16 hex digits of its canonical form, in @out. */
-void asg_request_hash(const struct asg_request *req, char out[static 17]);
+/*
+ * The canonical form of @req for Idempotency-Key, in @out: its meaning (device, domain, start,
+ * paused, force, dry run), not its JSON bytes, behind a version prefix ("asg2"). The caller
+ * hashes it (SHA-256, api/: the layer that links nettle). Returns its length.
+ */
+#define ASG_REQUEST_CANON_MAX 192 /* "asg2" and six short lines, a 64-character domain */
+#define ASG_REQUEST_HASH_LEN 64	  /* hex digits of the SHA-256 the idempotency table keeps */
+size_t asg_request_canonical(const struct asg_request *req, char out[static ASG_REQUEST_CANON_MAX]);
 
 const char *asg_state_to_string(enum asg_state s);
 

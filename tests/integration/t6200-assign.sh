@@ -207,6 +207,9 @@ test_expect_success 'a released assignment cannot be released again (409); unkno
 test_expect_success 'Idempotency-Key: a retry gets the first answer, another body a 409' '
 	test "$(post /v1/assignments -H "Idempotency-Key: k-1" -d "{\"device\":\"0000:01:00.0\",\"domain\":\"other-vm\"}")" = 201 &&
 	cp body first.json &&
+	printf "asg2\ndevice=0000:01:00.0\ndomain=other-vm\nstart=0\nforce=0\ndry_run=0\n" | sha256sum | cut -d" " -f1 >want &&
+	db "SELECT request_hash FROM idempotency WHERE key = '\''k-1'\''" >got &&
+	test_cmp want got &&
 	test "$(post /v1/assignments -H "Idempotency-Key: k-1" -d "{ \"domain\": \"other-vm\", \"device\": \"0000:01:00.0\" }")" = 201 &&
 	test_cmp first.json body &&
 	test "$(db "SELECT count(*) FROM assignment WHERE state = '\''active'\''")" = 1 &&
@@ -216,6 +219,16 @@ test_expect_success 'Idempotency-Key: a retry gets the first answer, another bod
 	test "$(post /v1/assignments -H "Idempotency-Key: bad key" -d "{\"device\":\"0000:01:00.0\",\"domain\":\"gpu-vm\"}")" = 400 &&
 	id=$(jq -r .id first.json) &&
 	test "$(del "/v1/assignments/$id")" = 200 &&
+	sim_driver_is 0000:01:00.0 nvidia
+'
+
+test_expect_success 'an Idempotency-Key kept by an older passd (FNV-1a, 16 digits) runs the request again' '
+	now=$(($(date +%s) * 1000000)) &&
+	sqlite3 "$TRASH/passd.db" "INSERT INTO idempotency (key, request_hash, status, body, created_at) VALUES ('\''old-1'\'', '\''0123456789abcdef'\'', 201, '\''{}'\'', $now)" &&
+	test "$(post /v1/assignments -H "Idempotency-Key: old-1" -d "{\"device\":\"0000:01:00.0\",\"domain\":\"other-vm\"}")" = 201 &&
+	jq -e ".state == \"active\"" body &&
+	test "$(db "SELECT length(request_hash) FROM idempotency WHERE key = '\''old-1'\''")" = 64 &&
+	test "$(del "/v1/assignments/$(jq -r .id body)")" = 200 &&
 	sim_driver_is 0000:01:00.0 nvidia
 '
 

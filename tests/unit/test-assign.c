@@ -1,6 +1,6 @@
 /*
  * test-assign.c - the assignment service's rules (core/assign-plan.c): which devices an
- * assignment takes, which conflicts refuse it, the reconcile with libvirt, and the request hash
+ * assignment takes, which conflicts refuse it, the reconcile with libvirt, and the request form
  * of Idempotency-Key.
  */
 #include <config.h>
@@ -223,16 +223,20 @@ static void test_assign_reconcile_rule(void **state)
 	free(drift);
 }
 
-static void test_assign_request_hash(void **state)
+static void test_assign_request_canonical(void **state)
 {
 	struct asg_request a = { .device = "0000:01:00.0", .domain = "gpu-vm", .start = true };
 	struct asg_request b = a;
-	char ha[17], hb[17];
+	char ca[ASG_REQUEST_CANON_MAX], cb[ASG_REQUEST_CANON_MAX];
+	size_t n;
 
-	asg_request_hash(&a, ha);
-	asg_request_hash(&b, hb);
-	assert_int_equal(strlen(ha), 16);
-	assert_string_equal(ha, hb); /* the same request, however its JSON was spelled */
+	/* api/ hashes this form; t6200 checks the stored SHA-256 against sha256sum of it. */
+	n = asg_request_canonical(&a, ca);
+	assert_string_equal(
+		ca, "asg2\ndevice=0000:01:00.0\ndomain=gpu-vm\nstart=1\nforce=0\ndry_run=0\n");
+	assert_int_equal(n, strlen(ca));
+	asg_request_canonical(&b, cb);
+	assert_string_equal(ca, cb); /* the same request, however its JSON was spelled */
 
 	static const struct asg_request others[] = {
 		{ .device = "0000:01:00.1", .domain = "gpu-vm", .start = true },
@@ -240,11 +244,20 @@ static void test_assign_request_hash(void **state)
 		{ .device = "0000:01:00.0", .domain = "gpu-vm", .start = false },
 		{ .device = "0000:01:00.0", .domain = "gpu-vm", .start = true, .force = true },
 		{ .device = "0000:01:00.0", .domain = "gpu-vm", .start = true, .dry_run = true },
+		{ .device = "0000:01:00.0", .domain = "gpu-vm", .start = true, .paused = true },
 	};
 	for (size_t i = 0; i < ELEMENTSOF(others); i++) {
-		asg_request_hash(&others[i], hb);
-		assert_string_not_equal(ha, hb);
+		asg_request_canonical(&others[i], cb);
+		assert_string_not_equal(ca, cb);
 	}
+
+	/* The longest request fits whole. */
+	memset(b.domain, 'x', DOMAIN_NAME_MAX);
+	b.domain[DOMAIN_NAME_MAX] = '\0';
+	b.paused = b.force = b.dry_run = true;
+	n = asg_request_canonical(&b, cb);
+	assert_true(n < ASG_REQUEST_CANON_MAX - 1);
+	assert_non_null(strstr(cb, "\npaused=1\n"));
 }
 
 static void test_assign_state_names(void **state)
@@ -269,7 +282,7 @@ int main(void)
 		cmocka_unit_test(test_assign_detached_and_orphaned_still_hold),
 		cmocka_unit_test(test_assign_foreign_hostdevs),
 		cmocka_unit_test(test_assign_reconcile_rule),
-		cmocka_unit_test(test_assign_request_hash),
+		cmocka_unit_test(test_assign_request_canonical),
 		cmocka_unit_test(test_assign_state_names),
 	};
 
