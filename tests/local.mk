@@ -30,6 +30,7 @@ integration_tests = \
 	tests/integration/t6100-libvirt-real.sh \
 	tests/integration/t6200-assign.sh \
 	tests/integration/t6210-assign-libvirt-real.sh \
+	tests/integration/t6220-assign-failed.sh \
 	tests/integration/t6300-assign-race.sh \
 	tests/integration/t7100-routes-roles.sh \
 	tests/integration/t7200-bad-input.sh \

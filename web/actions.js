@@ -121,8 +121,11 @@
 			el('td', null, el('span', { class: 'dstate dstate-' + (state.get(x.domain) || 'unknown') },
 				state.get(x.domain) || (data.domains && data.domains.error ? '?' : 'gone'))),
 			el('td', { title: x.reason || null, class: x.reason ? 'why' : null }, x.state),
-			el('td', null, el('button', { type: 'button', class: 'act act-op', 'data-act': 'release',
-				onclick: () => openRelease(x) }, 'Release'))));
+			// A failed release is over (nothing holds the devices): unbind gives them back.
+			el('td', null, x.state === 'failed'
+				? el('span', { class: 'why', title: 'unbind the group to give it back to the host' }, 'ended')
+				: el('button', { type: 'button', class: 'act act-op', 'data-act': 'release',
+					onclick: () => openRelease(x) }, 'Release'))));
 		tb.replaceChildren(...rows);
 		$('assign-empty').hidden = rows.length > 0;
 		$('assign-empty').textContent = a.error ? 'Assignments: ' + a.error : 'No device is assigned to a domain.';

@@ -601,22 +601,28 @@ int asgsvc_assign(struct asgsvc *svc, const struct asg_request *req, asgsvc_done
 static void release_end(struct asg_op *op)
 {
 	struct asgsvc *svc = op->svc;
+	bool failed = op->res.r < 0; /* asgsvc_release_failed(): the group did not go home */
+	const char *why = failed		? op->res.err.message :
+			  op->res.n_quarantined ? op->res.quarantined[0].reason :
+						  NULL;
 	struct asg_assignment *a = NULL;
 
 	for (size_t i = 0; i < svc->n_all; i++)
 		if (svc->all[i].id == op->res.a.id)
 			a = &svc->all[i];
+	/* Past the detach the domain holds nothing, so the assignment ends either way. */
 	if (a) {
-		(void)asgsvc_set_state(svc, a, ASG_STATE_RELEASED,
+		(void)asgsvc_set_state(svc, a, failed ? ASG_STATE_FAILED : ASG_STATE_RELEASED,
+				       failed		     ? why :
 				       op->res.n_quarantined ? "released; devices quarantined" :
 							       NULL);
 		op->res.a = *a;
 	}
 	op->res.t.total = mono_usec() - op->t0;
 	asgsvc_log_result(&op->res, true);
-	asgsvc_record(svc, op->res.actor, "release", op->res.a.address, op->res.a.domain, op->res.a.id,
-		      op->res.n_quarantined || (op->res.r < 0) ? "partial" : "done", &op->res,
-		      op->res.n_quarantined ? op->res.quarantined[0].reason : NULL);
+	asgsvc_record(svc, op->res.actor, "release", op->res.a.address, op->res.a.domain,
+		      op->res.a.id, failed || op->res.n_quarantined ? "partial" : "done", &op->res,
+		      why);
 	finish(op);
 }
 
@@ -636,10 +642,7 @@ static void on_unbind_done(struct bind_plan *plan, int r, const struct pd_error 
 		for (size_t i = 0; i < op->res.a.n_devices; i++)
 			asgsvc_quarantine(op->svc, op->res.a.devices[i], reason, &op->res);
 	} else if (r < 0) {
-		size_t len = strlen(op->res.rollback);
-		snprintf(op->res.rollback + len, sizeof(op->res.rollback) - len,
-			 "giving the group back to its host drivers failed, it stays on vfio-pci: %s",
-			 err ? err->message : strerror(-r));
+		asgsvc_release_failed(op->svc, &op->res, r, err); /* the assignment ends failed */
 	} else {
 		op->res.unbound = true;
 	}
@@ -725,6 +728,9 @@ static void release_timeout(struct asg_op *op, int resetting, bool detaching)
 				 op->res.a.id, op->svc->op_timeout_ms,
 				 detaching ? "libvirt has not answered the detach" : "still working");
 	answer(op);
+	/* The rest runs without anyone to tell: how it ends is the assignment's state. */
+	op->res.r = 0;
+	op->res.err = (struct pd_error)PD_ERROR_INIT;
 }
 
 int asgsvc_release(struct asgsvc *svc, int64_t id, bool dry_run, const char *actor,

@@ -55,6 +55,13 @@ int asgsvc_set_state(struct asgsvc *svc, struct asg_assignment *a, enum asg_stat
 /* Quarantine @addr (database, memory, history), noted in @res when given. Logs. */
 void asgsvc_quarantine(struct asgsvc *svc, const char *addr, const char *reason,
 		       struct asg_result *res);
+/*
+ * A release whose group did not go back to its host drivers (the binder's @r and @err): sets
+ * res->r and res->err to say what failed and where the devices are now (on vfio-pci, unless the
+ * binder's rollback failed too), and notes it in res->rollback. Does not log.
+ */
+void asgsvc_release_failed(struct asgsvc *svc, struct asg_result *res, int r,
+			   const struct pd_error *err);
 /* Append to the history; @res gives the moves and the timing. Logs a failure. */
 void asgsvc_record(struct asgsvc *svc, const char *actor, const char *action, const char *target,
 		   const char *domain, int64_t id, const char *result, const struct asg_result *res,

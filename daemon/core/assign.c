@@ -22,6 +22,7 @@
 #include "assign-job.h"
 #include "db/assign.h"
 #include "events.h"
+#include "groups.h"
 #include "metrics.h"
 #include "inventory.h"
 #include "log.h"
@@ -148,9 +149,22 @@ void asgsvc_unlock_group(struct asgsvc *svc, int group)
 
 /* ---- history ------------------------------------------------------------------------------ */
 
+/* The driver of @m after its move: the plan's when it was done, else where it is now. */
+static const char *driver_after(const struct asgsvc *svc, const struct asg_move *m)
+{
+	const struct pd_device *d;
+
+	if (!m->outcome || streq(m->outcome, "done") || streq(m->outcome, "unchanged") ||
+	    streq(m->outcome, "planned"))
+		return m->driver_after;
+	/* Rolled back, or not: the binder refreshed the inventory before calling back. */
+	d = inv_find_device(svc->inv, m->address);
+	return d && !d->gone ? d->driver : "";
+}
+
 /* The moves of @res as two JSON objects {address: driver}; "" when nothing moved. */
-static void moves_json(const struct asg_result *res, char *before, size_t bsize, char *after,
-		       size_t asize)
+static void moves_json(const struct asgsvc *svc, const struct asg_result *res, char *before,
+		       size_t bsize, char *after, size_t asize)
 {
 	json_t *b = json_object(), *a = json_object();
 	char *s;
@@ -158,10 +172,11 @@ static void moves_json(const struct asg_result *res, char *before, size_t bsize,
 	before[0] = after[0] = '\0';
 	for (size_t i = 0; b && a && i < res->n_moves; i++) {
 		const struct asg_move *m = &res->moves[i];
+		const char *drv = driver_after(svc, m);
+
 		json_object_set_new(b, m->address,
 				    m->driver_before[0] ? json_string(m->driver_before) : json_null());
-		json_object_set_new(a, m->address,
-				    m->driver_after[0] ? json_string(m->driver_after) : json_null());
+		json_object_set_new(a, m->address, drv[0] ? json_string(drv) : json_null());
 	}
 	if (b && a && res->n_moves > 0) {
 		s = json_dumps(b, JSON_COMPACT | JSON_SORT_KEYS);
@@ -197,7 +212,7 @@ void asgsvc_record(struct asgsvc *svc, const char *actor, const char *action, co
 		json_t *d = json_object();
 		char *s;
 
-		moves_json(res, h->drivers_before, sizeof(h->drivers_before), h->drivers_after,
+		moves_json(svc, res, h->drivers_before, sizeof(h->drivers_before), h->drivers_after,
 			   sizeof(h->drivers_after));
 		if (d) {
 			json_object_set_new(d, "total_us", json_integer(res->t.total));
@@ -346,6 +361,43 @@ void asgsvc_quarantine(struct asgsvc *svc, const char *addr, const char *reason,
 	snprintf(q[svc->n_quar].reason, sizeof(q[0].reason), "%s", reason);
 	svc->n_quar++;
 	inv_overlay_changed(svc->inv);
+}
+
+void asgsvc_release_failed(struct asgsvc *svc, struct asg_result *res, int r,
+			   const struct pd_error *err)
+{
+	const struct asg_assignment *a = &res->a;
+	bool have = err && pd_error_is_set(err);
+	enum pd_errcode code;
+	char where[192] = "";
+	size_t len = 0;
+
+	/* The binder rolled its moves back: normally every device is on vfio-pci again. */
+	for (size_t i = 0; i < a->n_devices && len < sizeof(where); i++) {
+		const struct pd_device *d = inv_find_device(svc->inv, a->devices[i]);
+		bool gone = !d || d->gone;
+
+		if (!gone && d->driver[0] && grp_driver_is_vfio(d->driver))
+			continue;
+		len += (size_t)snprintf(where + len, sizeof(where) - len, "%s%s %s%s",
+					len ? ", " : "", a->devices[i],
+					gone	     ? "is gone" :
+					d->driver[0] ? "is on " :
+						       "is on no driver",
+					gone ? "" : d->driver);
+	}
+	/* A device the binder no longer finds left the bus: the kernel's conflict, not a 404. */
+	code = have ? err->code : PD_ERR_INTERNAL;
+	if (code == PD_ERR_NOT_FOUND)
+		code = PD_ERR_CONFLICT;
+	res->r = r;
+	pd_error_set(&res->err, code, r,
+		     "giving group %d back to its host drivers failed after the detach: %s; %s",
+		     a->group, have ? err->message : strerror(-r),
+		     where[0] ? where : "the group stays on vfio-pci");
+	len = strlen(res->rollback);
+	snprintf(res->rollback + len, sizeof(res->rollback) - len, "%s%s", len ? "; " : "",
+		 where[0] ? "rolling the unbind back failed" : "the unbind was rolled back");
 }
 
 int asgsvc_clear(struct asgsvc *svc, const char *addr, bool dry_run, const char *actor,
@@ -667,11 +719,13 @@ void asgsvc_log_result(const struct asg_result *res, bool release)
 
 	if (res->r >= 0 && !res->dry_run && release && res->n_resets > 0)
 		metrics_observe_op(METRICS_OP_RESET, res->t.reset);
-	if (res->r >= 0 && !res->dry_run)
+	/* A release that ended failed has let go of the devices too: listeners hear of it. */
+	if (!res->dry_run && (release ? !asg_state_is_live(a->state) : res->r >= 0))
 		events_publish(release ? "device_released" : "device_assigned",
-			       json_pack("{s:I, s:s, s:s, s:i, s:b}", "assignment", (json_int_t)a->id,
-					 "address", a->address, "domain", a->domain, "iommu_group",
-					 a->group, "started", a->started));
+			       json_pack("{s:I, s:s, s:s, s:i, s:b, s:s}", "assignment",
+					 (json_int_t)a->id, "address", a->address, "domain",
+					 a->domain, "iommu_group", a->group, "started", a->started,
+					 "state", asg_state_to_string(a->state)));
 	if (res->r < 0) {
 		log_warning("%s of device '%s' %s domain '%s' failed: %s%s%s",
 			    release ? "Release" : "Assignment", a->address, release ? "from" : "to",
