@@ -1,7 +1,8 @@
 /*
  * history.c - GET /v1/history: what passd did (assignments, releases, quarantines, clears,
- * reconcile findings), newest first, paged by id: ?limit=N (1-500, default 50) and
- * ?before=ID (the "next_before" of the previous page).
+ * reconcile findings, and the binds, unbinds and VF changes of the device routes), newest
+ * first, paged by id: ?limit=N (1-500, default 50) and ?before=ID (the "next_before" of the
+ * previous page).
  */
 #include <config.h>
 

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/assign.h"
 #include "core/bind.h"
 #include "core/sriov.h"
 #include "handlers.h"
@@ -23,6 +24,14 @@ static json_t *vf_addresses(const struct inv *inv, const char *pf)
 	return a;
 }
 
+/* The VF count of @pf as the inventory has it (0 when unknown). */
+static int num_vfs_now(const struct inv *inv, const char *pf)
+{
+	const struct pd_device *d = inv_find_device(inv, pf);
+
+	return d && !d->gone && d->sriov_num_vfs > 0 ? d->sriov_num_vfs : 0;
+}
+
 static const char *step_outcome(const struct sriov_plan *plan, unsigned i, bool dry)
 {
 	if (dry)
@@ -40,6 +49,8 @@ struct sriov_req {
 	struct api_ctx *ctx;
 	json_t *removed; /* owned: the VFs before the change */
 	char addr[PCI_ADDR_LEN + 1];
+	char actor[96];		   /* for the history */
+	struct sriov_plan planned; /* its counts, for the history of a change that timed out */
 };
 
 /* Answer with @plan's outcome; takes @removed. */
@@ -101,6 +112,9 @@ static void on_done(const struct sriov_plan *plan, int r, const struct pd_error 
 	struct sriov_req *q = userdata;
 
 	respond(api_deferred_response(q->d), q->ctx, q->addr, plan, false, r, err, q->removed);
+	if (q->ctx->cfg.asgsvc)
+		asgsvc_history_sriov(q->ctx->cfg.asgsvc, q->actor, plan ? plan : &q->planned, r,
+				     err);
 	api_deferred_resume(q->d);
 	free(q);
 }
@@ -145,6 +159,10 @@ void api_devices_sriov(struct api_request *req, struct api_response *resp, const
 	}
 	q->ctx = ctx;
 	snprintf(q->addr, sizeof(q->addr), "%s", addr);
+	snprintf(q->actor, sizeof(q->actor), "%s", req->identity->name);
+	snprintf(q->planned.pf, sizeof(q->planned.pf), "%s", addr);
+	q->planned.before = num_vfs_now(ctx->inv, addr);
+	q->planned.after = (int)num;
 	q->removed = vf_addresses(ctx->inv, addr); /* before the change rescans */
 	q->d = api_request_defer(req);
 	r = bindsvc_sriov_start(ctx->bindsvc, addr, (int)num, dry, force, ctx->cfg.op_timeout_ms,

@@ -13,6 +13,7 @@ integration_tests = \
 	tests/integration/t2200-sriov-live.sh \
 	tests/integration/t2210-sriov-async.sh \
 	tests/integration/t2220-sriov-pf-bind.sh \
+	tests/integration/t2230-sriov-history.sh \
 	tests/integration/t2300-bind-crash.sh \
 	tests/integration/t2310-sriov-crash.sh \
 	tests/integration/t2400-reconcile.sh \

@@ -24,6 +24,7 @@
 #include "events.h"
 #include "groups.h"
 #include "metrics.h"
+#include "sriov.h"
 #include "inventory.h"
 #include "log.h"
 
@@ -247,6 +248,80 @@ void asgsvc_history_note(struct asgsvc *svc, const char *actor, const char *acti
 			 const char *target, const char *result, const char *error)
 {
 	asgsvc_record(svc, actor, action, target, NULL, 0, result, NULL, error);
+}
+
+/* @o's text in @out, "" when it is empty or too long to fit; takes @o. */
+static void object_text(json_t *o, char *out, size_t size)
+{
+	char *s =
+		o && json_object_size(o) > 0 ? json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+
+	out[0] = '\0';
+	if (s && strlen(s) < size)
+		snprintf(out, size, "%s", s);
+	free(s);
+	json_decref(o);
+}
+
+static json_t *driver_json(const char *driver)
+{
+	return driver[0] ? json_string(driver) : json_null();
+}
+
+void asgsvc_history_sriov(struct asgsvc *svc, const char *actor, const struct sriov_plan *plan,
+			  int r, const struct pd_error *err)
+{
+	_cleanup_free_ struct db_history *h = calloc(1, sizeof(*h));
+	struct pd_error e = PD_ERROR_INIT;
+	bool known = plan->writes_tried > 0; /* the worker ran: @plan says how it ended */
+	const char *result;
+	json_t *d;
+	char *s;
+
+	if (!h)
+		return;
+	/* The count read back says what changed, whatever the writes answered. */
+	if (r >= 0)
+		result = "done";
+	else if (!known)
+		result = r == -ETIMEDOUT ? "partial" : "failed"; /* timed out: it goes on */
+	else if (plan->now != plan->before)
+		result = "partial";
+	else
+		result = plan->restore_tried ? "rolled_back" : "failed";
+	snprintf(h->actor, sizeof(h->actor), "%s", actor && actor[0] ? actor : "local");
+	snprintf(h->action, sizeof(h->action), "sriov");
+	snprintf(h->target, sizeof(h->target), "%s", plan->pf);
+	snprintf(h->result, sizeof(h->result), "%s", result);
+	snprintf(h->error, sizeof(h->error), "%s", r < 0 && err ? err->message : "");
+	/* Any change removes every VF (directly or through 0); the new ones are in the rescan. */
+	if (plan->writes_done > 0) {
+		const struct pd_device *pf = inv_find_device(svc->inv, plan->pf);
+		const struct pd_device *const *vfs = NULL;
+		size_t n = pf && !pf->gone ? inv_device_vfs(svc->inv, pf, &vfs) : 0;
+		json_t *b = json_object(), *a = json_object();
+
+		for (size_t i = 0; b && i < plan->n_vfs; i++)
+			json_object_set_new(b, plan->vfs[i].address,
+					    driver_json(plan->vfs[i].driver));
+		for (size_t i = 0; a && i < n; i++)
+			json_object_set_new(a, vfs[i]->address, driver_json(vfs[i]->driver));
+		object_text(b, h->drivers_before, sizeof(h->drivers_before));
+		object_text(a, h->drivers_after, sizeof(h->drivers_after));
+	}
+	d = json_pack("{s:i,s:o,s:i}", "num_vfs_before", plan->before, "num_vfs_after",
+		      known ? json_integer(plan->now) : json_null(), "num_vfs_wanted", plan->after);
+	if (d && plan->restore_tried)
+		json_object_set_new(d, "restore",
+				    json_string(plan->restore_error < 0 ? "failed" : "done"));
+	s = d ? json_dumps(d, JSON_COMPACT) : NULL;
+	if (s && strlen(s) < sizeof(h->detail))
+		snprintf(h->detail, sizeof(h->detail), "%s", s);
+	free(s);
+	json_decref(d);
+	if (db_history_add(svc->db, h, &e) < 0)
+		log_warning("Recording the VF change of %s in the history failed, ignoring: %s",
+			    plan->pf, e.message);
 }
 
 int asgsvc_history(struct asgsvc *svc, int64_t before, unsigned limit, struct asg_history **ret,

@@ -198,6 +198,17 @@ struct bind_plan;
 void asgsvc_history_bind(struct asgsvc *svc, const char *actor, const char *address,
 			 const struct bind_plan *plan, int r, const struct pd_error *err);
 
+struct sriov_plan;
+/*
+ * Append a VF change of the sriov route that ran (not a dry run, not a refusal): @plan as the
+ * worker left it, or as planned (no write tried) after a timeout. The result follows the count
+ * read back: done, failed (unchanged), rolled_back (the old count put back), partial (another
+ * count, or still running after -ETIMEDOUT); the VFs removed and present after, with their
+ * drivers, and the counts in detail. Call after the rescan. Logs on failure.
+ */
+void asgsvc_history_sriov(struct asgsvc *svc, const char *actor, const struct sriov_plan *plan,
+			  int r, const struct pd_error *err);
+
 /*
  * Idempotency-Key support for POST /v1/assignments. Begin: 0 when the request may run (the key
  * is reserved until asgsvc_idem_end), 1 when an earlier answer with the same @hash exists
