@@ -125,6 +125,61 @@ test_expect_success 'with l2 stopped, passctl release gives every device back to
 	test -d /sys/class/net/$(ls /sys/bus/pci/devices/$MF/net)
 '
 
+# The L2 guest that runs: a bare PVH kernel (tests/vm/l2-edu.S) that finds edu on its PCI bus,
+# reads its identity and liveness registers through the passed-through BAR0, prints them on the
+# serial port and powers off through ACPI's PM1a control port (on_poweroff: destroy).
+EDU=0000:02:00.0
+cat >"$TRASH/l2run.xml" <<EOF
+<domain type='qemu'>
+  <name>l2run</name>
+  <memory unit='MiB'>32</memory>
+  <vcpu>1</vcpu>
+  <os>
+    <type arch='x86_64' machine='q35'>hvm</type>
+    <kernel>$top_builddir/tests/vm/l2-edu.elf</kernel>
+  </os>
+  <features><acpi/></features>
+  <cpu mode='custom' match='exact'><model fallback='allow'>qemu64</model></cpu>
+  <on_poweroff>destroy</on_poweroff>
+  <on_reboot>destroy</on_reboot>
+  <on_crash>destroy</on_crash>
+  <devices>
+    <emulator>/usr/bin/qemu-system-x86_64</emulator>
+    <controller type='usb' model='none'/>
+    <memballoon model='none'/>
+    <serial type='file'><source path='$TRASH/l2run.console'/><target port='0'/></serial>
+  </devices>
+</domain>
+EOF
+
+test_expect_success 'passctl assign --start: the L2 guest reads edu through the passed-through BAR' '
+	test -r "$top_builddir/tests/vm/l2-edu.elf" &&
+	virsh -q define l2run.xml >/dev/null &&
+	passctl --json assign $EDU l2run --start >run.json &&
+	jq -e ".state == \"active\" and .started == true and (.paused | not)" run.json &&
+	test "$(vm_driver $EDU)" = vfio-pci &&
+	_t=$SECONDS &&
+	while test "$(virsh -q domstate l2run)" = running; do
+		test $((SECONDS - _t)) -lt 120 || {
+			echo "L2 still running after 120 s; its console:" >&2
+			cat l2run.console >&2
+			return 1
+		}
+		sleep 0.2
+	done &&
+	cat l2run.console &&
+	grep -q "^L2: edu ident=0x010000ED liveness=0xEDCBA987" l2run.console
+'
+
+test_expect_success 'the L2 domain powered off; passctl release gives edu back (no driver)' '
+	test "$(virsh -q domstate l2run)" = "shut off" &&
+	api_expect 200 /v1/domains &&
+	jq -e ".domains[] | select(.name == \"l2run\") | .state == \"shutoff\"" body &&
+	passctl release $EDU &&
+	test "$(vm_driver $EDU)" = - &&
+	test ! -e /dev/vfio/$(vm_group $EDU)
+'
+
 test_expect_success 'the history has the whole story; the timing of one assignment' '
 	api_expect 200 "/v1/history?limit=10" &&
 	jq -e "[.history[] | select(.target == \"$MF\") | .action + \":\" + .result] ==
@@ -135,7 +190,7 @@ test_expect_success 'the history has the whole story; the timing of one assignme
 '
 # The breakdown on the real kernel, for the log (bench/vm-assign.sh takes medians).
 [ -f "$TRASH/libvirtd.time" ] && echo "# $(cat "$TRASH/libvirtd.time")"
-for _f in assign hotplug release; do
+for _f in assign hotplug release run; do
 	[ -f "$TRASH/$_f.json" ] && printf '# %s timing: %s\n' "$_f" "$(jq -c .timing "$TRASH/$_f.json")"
 done
 
