@@ -16,7 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "bind-priv.h"
@@ -50,14 +49,6 @@ struct bind_job {
 
 	struct bind_job *next;
 };
-
-static int64_t mono_usec(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
 
 int bindsvc_async_init(struct bindsvc *bs)
 {
@@ -142,8 +133,8 @@ static int job_start(struct bindsvc *bs, struct bind_job *job, unsigned timeout_
 			return r;
 	}
 	job->bs = bs;
-	job->deadline_usec = timeout_ms ? mono_usec() + (int64_t)timeout_ms * 1000 : 0;
-	job->started_usec = mono_usec();
+	job->deadline_usec = timeout_ms ? bind_mono_usec() + (int64_t)timeout_ms * 1000 : 0;
+	job->started_usec = bind_mono_usec();
 	r = -pthread_create(&job->thread, NULL, worker, job);
 	if (r < 0)
 		return pd_error_set(err, PD_ERR_INTERNAL, r, "cannot start a worker: %s", strerror(-r));
@@ -177,7 +168,7 @@ static void publish_job(const struct bind_job *j)
 	metrics_observe_op(j->splan ? METRICS_OP_SRIOV
 			   : j->plan && j->plan->kind == BIND_KIND_BIND ? METRICS_OP_BIND
 									: METRICS_OP_UNBIND,
-			   mono_usec() - j->started_usec);
+			   bind_mono_usec() - j->started_usec);
 	if (j->splan) {
 		if (j->splan->writes_done > 0)
 			events_publish("sriov_changed",
@@ -264,7 +255,7 @@ void bindsvc_dispatch(struct bindsvc *bs)
 {
 	struct bind_job *finished = NULL, **p;
 	uint64_t n;
-	int64_t now = mono_usec();
+	int64_t now = bind_mono_usec();
 	bool any_sriov = false;
 	size_t nf = 0;
 

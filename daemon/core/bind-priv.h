@@ -27,6 +27,9 @@ struct bindsvc {
 	pthread_mutex_t wdb_lock;
 };
 
+/* CLOCK_MONOTONIC in microseconds: the one clock of durations and deadlines of the binder. */
+int64_t bind_mono_usec(void);
+
 /*
  * True when @plan needs no worker: a dry run, or nothing to move (its steps are then marked
  * unchanged, the idempotent answer).

@@ -95,6 +95,33 @@ void bind_crash_point(const char *op)
 	crash_point(op);
 }
 
+int64_t bind_mono_usec(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+void bind_plan_timing(const struct bind_plan *plan, struct bind_timing *ret)
+{
+	struct bind_timing sum = { 0 };
+
+	for (size_t i = 0; plan && i < plan->n_steps; i++) {
+		const struct bind_timing *t = &plan->steps[i].t;
+		sum.override += t->override;
+		sum.unbind += t->unbind;
+		sum.probe += t->probe;
+		sum.check += t->check;
+	}
+	*ret = sum;
+}
+
+int64_t bind_timing_sum(const struct bind_timing *t)
+{
+	return t->override + t->unbind + t->probe + t->check;
+}
+
 void bind_plan_free(struct bind_plan *plan)
 {
 	if (!plan)
@@ -266,34 +293,54 @@ int bindsvc_plan(const struct inv *inv, const char *addr, enum bind_kind kind,
 /* The operation in progress on this thread (workers run several groups at once). */
 static _Thread_local const char *crash_op = "bind";
 
-static int w_override(struct sysfs *s, const char *addr, const char *driver)
+/*
+ * The sysfs accesses of a move, each timed into @t (one clock_gettime either side: the kernel's
+ * share of a move, for the answers and the log).
+ */
+static int w_override(struct sysfs *s, const char *addr, const char *driver, struct bind_timing *t)
 {
+	int64_t t0 = bind_mono_usec();
 	int r = sysfs_pci_set_override(s, addr, driver);
 
+	t->override += bind_mono_usec() - t0;
 	crash_point(crash_op);
 	return r;
 }
 
-static int w_unbind(struct sysfs *s, const char *addr, const char *driver)
+static int w_unbind(struct sysfs *s, const char *addr, const char *driver, struct bind_timing *t)
 {
+	int64_t t0 = bind_mono_usec();
 	int r = sysfs_pci_unbind(s, addr, driver);
 
+	t->unbind += bind_mono_usec() - t0;
 	crash_point(crash_op);
 	return r;
 }
 
-static int w_probe(struct sysfs *s, const char *addr)
+static int w_probe(struct sysfs *s, const char *addr, struct bind_timing *t)
 {
+	int64_t t0 = bind_mono_usec();
 	int r = sysfs_pci_probe(s, addr);
 
+	t->probe += bind_mono_usec() - t0;
 	crash_point(crash_op);
+	return r;
+}
+
+static int get_driver(struct sysfs *s, const char *addr, char *now, struct bind_timing *t)
+{
+	int64_t t0 = bind_mono_usec();
+	int r = sysfs_pci_get_driver(s, addr, now);
+
+	t->check += bind_mono_usec() - t0;
 	return r;
 }
 
 /* The device's driver must now be @want ("" for none). */
-static int check_driver(struct sysfs *s, const char *addr, const char *want, char *now)
+static int check_driver(struct sysfs *s, const char *addr, const char *want, char *now,
+			struct bind_timing *t)
 {
-	int r = sysfs_pci_get_driver(s, addr, now);
+	int r = get_driver(s, addr, now, t);
 
 	if (r < 0)
 		return r;
@@ -306,13 +353,13 @@ static int step_bind(struct sysfs *s, struct bind_step *st, struct pd_error *err
 	char now[PD_DRIVER_LEN];
 	int r;
 
-	r = w_override(s, st->address, VFIO_DRIVER);
+	r = w_override(s, st->address, VFIO_DRIVER, &st->t);
 	if (r < 0)
 		return pd_error_set(err, PD_ERR_INTERNAL, r, "setting driver_override of %s: %s",
 				    st->address, strerror(-r));
 	st->override_written = true;
 	if (st->driver_before[0] && !streq(st->driver_before, VFIO_DRIVER)) {
-		r = w_unbind(s, st->address, st->driver_before);
+		r = w_unbind(s, st->address, st->driver_before, &st->t);
 		if (r < 0)
 			return pd_error_set(err, r == -EBUSY ? PD_ERR_CONFLICT : PD_ERR_INTERNAL, r,
 					    "unbinding %s from %s: %s", st->address,
@@ -320,15 +367,15 @@ static int step_bind(struct sysfs *s, struct bind_step *st, struct pd_error *err
 		st->unbound = true;
 	}
 	/* Only a device that was on no driver (or on vfio-pci already) can be bound here. */
-	if (!st->unbound && check_driver(s, st->address, VFIO_DRIVER, now) == 0)
+	if (!st->unbound && check_driver(s, st->address, VFIO_DRIVER, now, &st->t) == 0)
 		return 0;
-	r = w_probe(s, st->address);
+	r = w_probe(s, st->address, &st->t);
 	st->probed = true;
 	if (r < 0)
 		return pd_error_set(err, PD_ERR_INTERNAL, r, "probing %s for vfio-pci: %s",
 				    st->address, strerror(-r));
 	/* With no IOMMU the probe write "succeeds" and binds nothing: trust the link only. */
-	r = check_driver(s, st->address, VFIO_DRIVER, now);
+	r = check_driver(s, st->address, VFIO_DRIVER, now, &st->t);
 	/*
 	 * vfio_pci_core_register_device() refuses a PF with VFs enabled (-EBUSY, which
 	 * drivers_probe hides); nvme leaves them enabled when it lets go (SIM-VS-KERNEL.md).
@@ -350,13 +397,13 @@ static int step_unbind(struct sysfs *s, struct bind_step *st, struct pd_error *e
 	char now[PD_DRIVER_LEN];
 	int r;
 
-	r = w_override(s, st->address, NULL);
+	r = w_override(s, st->address, NULL, &st->t);
 	if (r < 0)
 		return pd_error_set(err, PD_ERR_INTERNAL, r, "clearing driver_override of %s: %s",
 				    st->address, strerror(-r));
 	st->override_written = true;
 	if (st->driver_before[0] && !streq(st->driver_before, st->driver_after)) {
-		r = w_unbind(s, st->address, st->driver_before);
+		r = w_unbind(s, st->address, st->driver_before, &st->t);
 		if (r < 0)
 			return pd_error_set(err, r == -EBUSY ? PD_ERR_CONFLICT : PD_ERR_INTERNAL, r,
 					    "unbinding %s from %s: %s", st->address,
@@ -364,19 +411,19 @@ static int step_unbind(struct sysfs *s, struct bind_step *st, struct pd_error *e
 		st->unbound = true;
 	}
 	if (st->driver_after[0] == '\0')
-		return check_driver(s, st->address, "", now) == 0
-			       ? 0
-			       : pd_error_set(err, PD_ERR_INTERNAL, -EIO,
-					      "%s is still on %s after the unbind", st->address, now);
+		return check_driver(s, st->address, "", now, &st->t) == 0 ?
+			       0 :
+			       pd_error_set(err, PD_ERR_INTERNAL, -EIO,
+					    "%s is still on %s after the unbind", st->address, now);
 	/* Just unbound: nothing can be bound until we probe. Otherwise it may be home already. */
-	if (!st->unbound && check_driver(s, st->address, st->driver_after, now) == 0)
+	if (!st->unbound && check_driver(s, st->address, st->driver_after, now, &st->t) == 0)
 		return 0;
-	r = w_probe(s, st->address);
+	r = w_probe(s, st->address, &st->t);
 	st->probed = true;
 	if (r < 0)
 		return pd_error_set(err, PD_ERR_INTERNAL, r, "probing %s for %s: %s", st->address,
 				    st->driver_after, strerror(-r));
-	r = check_driver(s, st->address, st->driver_after, now);
+	r = check_driver(s, st->address, st->driver_after, now, &st->t);
 	if (r < 0)
 		return pd_error_set(err, PD_ERR_INTERNAL, r, "%s did not go back to %s (it is on %s)",
 				    st->address, st->driver_after, now[0] ? now : "no driver");
@@ -395,7 +442,7 @@ static int step_run(struct sysfs *s, enum bind_kind kind, struct bind_step *st,
 	char now[PD_DRIVER_LEN];
 	int r = kind == BIND_KIND_BIND ? step_bind(s, st, &e) : step_unbind(s, st, &e);
 
-	if (r < 0 && sysfs_pci_get_driver(s, st->address, now) == -ENOENT)
+	if (r < 0 && get_driver(s, st->address, now, &st->t) == -ENOENT)
 		return pd_error_set(err, PD_ERR_CONFLICT, r,
 				    "%s vanished from the bus during the move (%s)", st->address,
 				    e.message);
@@ -412,22 +459,23 @@ static int step_undo(struct sysfs *s, struct bind_step *st)
 
 	if (!st->override_written && !st->unbound && !st->probed)
 		return 0;
-	r = sysfs_pci_get_driver(s, st->address, now);
+	r = get_driver(s, st->address, now, &st->t);
 	if (r < 0)
 		return r;
 	if (now[0] && !streq(now, st->driver_before)) {
-		r = w_unbind(s, st->address, now);
+		r = w_unbind(s, st->address, now, &st->t);
 		if (r < 0 && !first)
 			first = r;
 	}
-	r = w_override(s, st->address, st->override_before);
+	r = w_override(s, st->address, st->override_before, &st->t);
 	if (r < 0 && !first)
 		first = r;
-	if (st->driver_before[0] && check_driver(s, st->address, st->driver_before, now) < 0) {
-		r = w_probe(s, st->address);
+	if (st->driver_before[0] &&
+	    check_driver(s, st->address, st->driver_before, now, &st->t) < 0) {
+		r = w_probe(s, st->address, &st->t);
 		if (r < 0 && !first)
 			first = r;
-		r = check_driver(s, st->address, st->driver_before, now);
+		r = check_driver(s, st->address, st->driver_before, now, &st->t);
 		if (r < 0 && !first)
 			first = r;
 	}
@@ -462,9 +510,12 @@ static int write_intent(struct sysfs *s, struct db *db, void *lock, struct bind_
 		if (st->action != BIND_ACTION_MOVE)
 			continue;
 		/* The inventory may be a rescan old: start from what sysfs says now. */
+		int64_t t0 = bind_mono_usec();
+
 		r = sysfs_pci_get_driver(s, st->address, st->driver_before);
 		if (r >= 0)
 			r = sysfs_pci_get_override(s, st->address, st->override_before);
+		st->t.check += bind_mono_usec() - t0;
 		if (r < 0)
 			return pd_error_set(err, r == -ENOENT ? PD_ERR_CONFLICT : PD_ERR_INTERNAL, r,
 					    "%s vanished before it could be moved: %s", st->address,
@@ -486,6 +537,43 @@ static int write_intent(struct sysfs *s, struct db *db, void *lock, struct bind_
 	return 0;
 }
 
+static double ms(int64_t usec)
+{
+	return (double)usec / 1000.0;
+}
+
+/*
+ * The one info line of a finished move: how long it took, how much of it the kernel's sysfs
+ * accesses took, and each device's driver change, e.g. "Bound group 12 (2 devices) in 3.1 ms:
+ * override 0.2, unbind 1.9, probe 0.8, check 0.1; 0000:01:00.0 nvidia -> vfio-pci, ...".
+ */
+static void log_move(const struct bind_plan *plan)
+{
+	char devs[1024];
+	size_t len = 0, n = 0;
+	struct bind_timing t;
+
+	bind_plan_timing(plan, &t);
+	devs[0] = '\0';
+	for (size_t i = 0; i < plan->n_steps; i++) {
+		const struct bind_step *st = &plan->steps[i];
+
+		if (st->outcome != BIND_OUTCOME_DONE)
+			continue;
+		n++;
+		if (len < sizeof(devs))
+			len += (size_t)snprintf(devs + len, sizeof(devs) - len, "%s%s %s -> %s",
+						n > 1 ? ", " : "", st->address,
+						st->driver_before[0] ? st->driver_before : "(none)",
+						st->driver_after[0] ? st->driver_after : "(none)");
+	}
+	log_info(
+		"%s group %d (%zu device%s) in %.1f ms: override %.1f, unbind %.1f, probe %.1f, check %.1f; %s%s",
+		plan->kind == BIND_KIND_BIND ? "Bound" : "Unbound", plan->group, n,
+		n == 1 ? "" : "s", ms(plan->usec), ms(t.override), ms(t.unbind), ms(t.probe),
+		ms(t.check), devs, len >= sizeof(devs) ? "..." : "");
+}
+
 int bindsvc_execute(struct sysfs *s, struct db *db, struct bind_plan *plan, bool force,
 		    struct pd_error *err)
 {
@@ -497,8 +585,9 @@ int bindsvc_execute_locked(struct sysfs *s, struct db *db, void *lock, struct bi
 {
 	const char *what = plan->kind == BIND_KIND_BIND ? "bind" : "unbind";
 	struct pd_error end_err = PD_ERROR_INIT;
+	struct bind_timing waits;
 	bool undo_failed = false;
-	int64_t intent = -1;
+	int64_t intent = -1, t0;
 	size_t i;
 	int r = 0, end;
 
@@ -541,6 +630,7 @@ int bindsvc_execute_locked(struct sysfs *s, struct db *db, void *lock, struct bi
 			    plan->group);
 
 	crash_op = what;
+	t0 = bind_mono_usec();
 	r = write_intent(s, db, lock, plan, &intent, err);
 	if (r < 0) {
 		for (size_t k = 0; k < plan->n_steps; k++)
@@ -572,12 +662,8 @@ int bindsvc_execute_locked(struct sysfs *s, struct db *db, void *lock, struct bi
 		log_warning("Group %d %s done, but recording it failed: %s", plan->group, what,
 			    end_err.message);
 	crash_point(crash_op);
-	for (i = 0; i < plan->n_steps; i++)
-		if (plan->steps[i].outcome == BIND_OUTCOME_DONE)
-			log_info("Group %d %s: %s %s -> %s", plan->group, what,
-				 plan->steps[i].address,
-				 plan->steps[i].driver_before[0] ? plan->steps[i].driver_before : "(none)",
-				 plan->steps[i].driver_after[0] ? plan->steps[i].driver_after : "(none)");
+	plan->usec = bind_mono_usec() - t0;
+	log_move(plan);
 	return 0;
 
 rollback:
@@ -598,7 +684,7 @@ rollback:
 			continue;
 		}
 		u = step_undo(s, st);
-		if (u < 0 && sysfs_pci_get_driver(s, st->address, gone_driver) == -ENOENT) {
+		if (u < 0 && get_driver(s, st->address, gone_driver, &st->t) == -ENOENT) {
 			/* Removed from the bus: its override went with it, as a rescan shows. */
 			st->outcome = BIND_OUTCOME_GONE;
 			log_warning("Device '%s' left the bus during the %s, nothing to put back",
@@ -620,6 +706,13 @@ rollback:
 	if (end < 0)
 		log_warning("Recording the end of group %d's %s failed: %s", plan->group, what,
 			    end_err.message);
+	plan->usec = bind_mono_usec() - t0;
+	bind_plan_timing(plan, &waits);
+	log_info(
+		"Group %d %s ended after %.1f ms, %s: override %.1f, unbind %.1f, probe %.1f, check %.1f",
+		plan->group, what, ms(plan->usec),
+		undo_failed ? "not all of it undone" : "rolled back", ms(waits.override),
+		ms(waits.unbind), ms(waits.probe), ms(waits.check));
 	return r;
 }
 

@@ -12,6 +12,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "macro.h"
 #include "pd-device.h"
@@ -42,6 +43,17 @@ enum bind_outcome {
 	BIND_OUTCOME_GONE, /* left the bus during the move: nothing to put back */
 };
 
+/*
+ * Wall time a move spent waiting in sysfs, by kind of access, in microseconds (CLOCK_MONOTONIC
+ * around each call): what the kernel (its drivers' probe and remove) costs, apart from passd.
+ */
+struct bind_timing {
+	int64_t override; /* driver_override writes */
+	int64_t unbind;	  /* driver/unbind writes */
+	int64_t probe;	  /* drivers_probe writes */
+	int64_t check;	  /* reads of the driver link (and of driver_override, before the move) */
+};
+
 struct bind_step {
 	char address[PCI_ADDR_LEN + 1];
 	char driver_before[PD_DRIVER_LEN];
@@ -57,6 +69,7 @@ struct bind_step {
 	bool unbound;
 	bool probed;
 	int error; /* negative errno of this step's failure, 0 */
+	struct bind_timing t; /* this device's waits, its undo's included */
 };
 
 struct bind_plan {
@@ -67,6 +80,7 @@ struct bind_plan {
 	struct bind_step *steps;
 	size_t n_critical; /* members the host needs */
 	char shared_because[256]; /* why more than one endpoint must move, "" when one */
+	int64_t usec; /* wall time of its execution (bindsvc_execute), 0 when not executed */
 };
 
 /*
@@ -88,6 +102,11 @@ int bindsvc_execute(struct sysfs *s, struct db *db, struct bind_plan *plan, bool
 /* bindsvc_execute() with the database calls made under @db_lock (a worker's shared handle). */
 int bindsvc_execute_locked(struct sysfs *s, struct db *db, void *db_lock, struct bind_plan *plan,
 			   bool force, struct pd_error *err);
+
+/* The waits of @plan's steps, summed over the group, in *ret (zeros for a NULL @plan). */
+void bind_plan_timing(const struct bind_plan *plan, struct bind_timing *ret);
+/* All of @t's waits together. */
+int64_t bind_timing_sum(const struct bind_timing *t);
 
 void bind_plan_free(struct bind_plan *plan);
 DEFINE_FREEP(struct bind_plan, bind_plan_free)
