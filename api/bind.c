@@ -43,9 +43,24 @@ static int parse_body(const struct api_request *req, struct api_response *resp,
 	return 0;
 }
 
+/* A device whose move was carried out, or tried: it has a time of its own. */
+static bool step_ran(const struct bind_step *st)
+{
+	return st->action == BIND_ACTION_MOVE && st->outcome != BIND_OUTCOME_PLANNED &&
+	       st->outcome != BIND_OUTCOME_NOT_STARTED;
+}
+
+/* The device's waits on sysfs, in milliseconds. */
+static json_t *timing_json(const struct bind_timing *t)
+{
+	return json_pack("{s:f,s:f,s:f,s:f}", "override_ms", (double)t->override / 1000.0,
+			 "unbind_ms", (double)t->unbind / 1000.0, "probe_ms",
+			 (double)t->probe / 1000.0, "check_ms", (double)t->check / 1000.0);
+}
+
 static json_t *plan_to_json(const struct bind_plan *plan, bool dry_run, int r)
 {
-	json_t *devs = json_array(), *lose = json_array();
+	json_t *devs = json_array(), *lose = json_array(), *dev;
 	bool any_done = false;
 
 	for (size_t i = 0; i < plan->n_steps; i++) {
@@ -62,14 +77,16 @@ static json_t *plan_to_json(const struct bind_plan *plan, bool dry_run, int r)
 				warnings,
 				json_sprintf("%d VFs enabled: vfio-pci does not take an SR-IOV PF with VFs; remove them first (num_vfs 0)",
 					     st->num_vfs));
-		json_array_append_new(
-			devs, json_pack("{s:s,s:s,s:s?,s:s?,s:b,s:s?,s:s,s:o}", "address", st->address,
-					"action", bind_action_to_string(st->action), "driver_before",
-					st->driver_before[0] ? st->driver_before : NULL,
-					"driver_after", st->driver_after[0] ? st->driver_after : NULL,
-					"harmless", st->action == BIND_ACTION_SKIP_BRIDGE,
-					"host_critical", st->critical[0] ? st->critical : NULL, "outcome",
-					bind_outcome_to_string(st->outcome), "warnings", warnings));
+		dev = json_pack("{s:s,s:s,s:s?,s:s?,s:b,s:s?,s:s,s:o}", "address", st->address,
+				"action", bind_action_to_string(st->action), "driver_before",
+				st->driver_before[0] ? st->driver_before : NULL, "driver_after",
+				st->driver_after[0] ? st->driver_after : NULL, "harmless",
+				st->action == BIND_ACTION_SKIP_BRIDGE, "host_critical",
+				st->critical[0] ? st->critical : NULL, "outcome",
+				bind_outcome_to_string(st->outcome), "warnings", warnings);
+		if (dev && !dry_run && step_ran(st))
+			json_object_set_new(dev, "timing", timing_json(&st->t));
+		json_array_append_new(devs, dev);
 		if (st->critical[0])
 			json_array_append_new(lose, json_pack("{s:s,s:s}", "address", st->address,
 							      "reason", st->critical));

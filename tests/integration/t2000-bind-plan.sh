@@ -22,6 +22,7 @@ test_expect_success 'a dry run plans every device of the group and touches nothi
 	test_cmp members planned &&
 	jq -e "[.devices[] | select(.harmless | not) | .driver_after == \"vfio-pci\"] | all" body &&
 	jq -e "[.devices[] | .outcome == \"planned\"] | all" body &&
+	jq -e "[.devices[] | has(\"timing\")] | any | not" body &&
 	diff -r --no-dereference "$TRASH/sys.before" "$TRASH/host/sys"
 '
 

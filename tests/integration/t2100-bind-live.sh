@@ -20,7 +20,13 @@ test_expect_success 'bind moves the GPU and its audio function to vfio-pci toget
 	jq -e ".result == \"done\" and ([.devices[] | .outcome] | all(. == \"done\"))" body &&
 	for a in $(cat members); do sim_driver_is "$a" vfio-pci || return 1; done &&
 	test "$(cat "$SIM_DEVICES/$(cat gpu)/driver_override")" = vfio-pci &&
-	test -e "$TRASH/live/dev/vfio/$(cat grp)"
+	test -e "$TRASH/live/dev/vfio/$(cat grp)" &&
+	cp body bind.json
+'
+
+test_expect_success 'each moved device has its time in sysfs, by kind of access; the log sums them up' '
+	jq -e "[.devices[] | .timing | .override_ms > 0 and .unbind_ms > 0 and .probe_ms > 0 and .check_ms > 0] == [true, true]" bind.json &&
+	grep -q "Bound group $(cat grp) (2 devices) in [0-9.]* ms: override [0-9.]*, unbind [0-9.]*, probe [0-9.]*, check [0-9.]*; $(sed -n 1p members) nvidia -> vfio-pci, " "$TRASH/passd.log"
 '
 
 test_expect_success 'the API follows: both devices are state vfio and the group is viable' '
@@ -33,6 +39,7 @@ test_expect_success 'bind is idempotent' '
 	w=$(grep "^writes=" "$TRASH/live/sim/stats") &&
 	api_expect 200 "/v1/devices/$(cat gpu)/bind" -X POST &&
 	jq -e ".result == \"unchanged\"" body &&
+	jq -e "[.devices[] | has(\"timing\")] | any | not" body &&
 	test "$(grep "^writes=" "$TRASH/live/sim/stats")" = "$w"
 '
 
@@ -53,6 +60,8 @@ test_expect_success 'a probe failing on the second device rolls the first one ba
 	api_expect 409 "/v1/devices/$(cat gpu)/bind" -X POST &&
 	api_error_is not_viable &&
 	jq -e "[.devices[] | .outcome] == [\"rolled_back\", \"rolled_back\"]" body &&
+	jq -e "[.devices[] | .timing.override_ms > 0 and .timing.probe_ms > 0] == [true, true]" body &&
+	grep -q "Group $(cat grp) bind ended after [0-9.]* ms, rolled back: override " "$TRASH/passd.log" &&
 	sim_driver_is "$(sed -n 1p members)" nvidia &&
 	sim_driver_is "$second" snd_hda_intel &&
 	test "$(cat "$SIM_DEVICES/$(cat gpu)/driver_override")" = "(null)" &&
