@@ -66,17 +66,6 @@ static json_t *moves_json(const struct asg_result *res)
 	return arr;
 }
 
-static json_t *timing_json(const struct asg_timing *t)
-{
-	json_t *o = json_object();
-#define T(name)                                                                              \
-	if (o && t->name)                                                                    \
-		json_object_set_new(o, #name "_ms", json_real((double)t->name / 1000.0));
-	T(check) T(bind) T(attach) T(start) T(detach) T(reset) T(unbind) T(rollback) T(total)
-#undef T
-	return o;
-}
-
 /* The answer to POST and DELETE: the assignment plus what was done to get there. */
 static json_t *result_json(const struct asg_result *res, bool release)
 {
@@ -114,7 +103,7 @@ static json_t *result_json(const struct asg_result *res, bool release)
 	if (res->paused)
 		json_object_set_new(v, "paused", json_true());
 	if (!res->dry_run)
-		json_object_set_new(v, "timing", timing_json(&res->t));
+		json_object_set_new(v, "timing", asg_timing_to_json(&res->t, true));
 	return v;
 }
 

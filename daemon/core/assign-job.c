@@ -54,6 +54,8 @@ struct asg_op {
 	void *userdata;
 	int64_t t0, phase_t0; /* monotonic usec */
 	int64_t deadline;     /* monotonic usec; 0 for none */
+	int64_t libvirt;      /* usec waited on libvirt, by the workers: not passd's share */
+	bool untimed;	      /* a group move timed out: its waits on sysfs are unknown */
 
 	/* The worker: started by run_worker(), joined by asgsvc_dispatch(). */
 	void (*work)(struct asg_op *op);
@@ -174,16 +176,19 @@ static void work_check(struct asg_op *op)
 {
 	struct asgsvc *svc = op->svc;
 	struct domain_info info = { 0 };
+	int64_t t;
 	int r;
 
 	if (!svc->ds) {
 		op->wr = no_libvirt(&op->werr);
 		return;
 	}
+	t = mono_usec();
 	r = domsvc_lookup(svc->ds, op->req.domain, &info, &op->werr);
 	domain_info_done(&info);
 	if (r >= 0)
 		r = domsvc_list(svc->ds, &op->doms, &op->n_doms, &op->werr);
+	op->libvirt += mono_usec() - t;
 	if (r >= 0)
 		r = asg_check_domains(op->doms, op->n_doms, &op->res.a, &op->werr);
 	op->wr = r;
@@ -199,14 +204,20 @@ static void work_attach(struct asg_op *op)
 
 	r = domsvc_attach(svc->ds, op->req.domain, addrs, op->res.a.n_devices, &op->werr);
 	op->res.t.attach = mono_usec() - t;
+	op->libvirt += op->res.t.attach;
 	if (r >= 0 && op->req.start) {
 		t = mono_usec();
 		r = domsvc_start(svc->ds, op->req.domain, op->req.paused, &op->werr);
 		op->res.t.start = mono_usec() - t;
+		op->libvirt += op->res.t.start;
 		if (r < 0) {
 			/* Undo the attach here, while still off the loop thread. */
 			struct pd_error e = PD_ERROR_INIT;
-			int k = domsvc_detach(svc->ds, op->req.domain, addrs, op->res.a.n_devices, &e);
+			int k;
+
+			t = mono_usec();
+			k = domsvc_detach(svc->ds, op->req.domain, addrs, op->res.a.n_devices, &e);
+			op->libvirt += mono_usec() - t;
 			snprintf(op->res.rollback, sizeof(op->res.rollback), "%s",
 				 k < 0 ? "detaching the hostdevs again failed" :
 					 "the hostdevs were detached again");
@@ -246,6 +257,7 @@ static void work_release(struct asg_op *op)
 		pthread_mutex_unlock(&svc->lock);
 	}
 	op->res.t.detach = mono_usec() - t;
+	op->libvirt += op->res.t.detach;
 	if (r < 0) {
 		op->detach_failed = true;
 		op->wr = r;
@@ -284,13 +296,33 @@ static void work_list(struct asg_op *op)
 
 /* ---- ending an operation ----------------------------------------------------------------- */
 
+/*
+ * The operation's total so far, and passd's own share of it: what is left after the waits on
+ * libvirt, on the resets and on the sysfs accesses of its group moves. Unknown (-1) while a
+ * worker still waits (an early answer, on a timeout) or after a move that timed out.
+ */
+static void time_total(struct asg_op *op)
+{
+	struct asg_timing *t = &op->res.t;
+	bool running;
+	int64_t own;
+
+	pthread_mutex_lock(&op->svc->lock);
+	running = op->work && !op->finished;
+	pthread_mutex_unlock(&op->svc->lock);
+	t->total = mono_usec() - op->t0;
+	own = t->total - op->libvirt - t->reset - bind_timing_sum(&t->bind_sysfs) -
+	      bind_timing_sum(&t->unbind_sysfs) - bind_timing_sum(&t->rollback_sysfs);
+	t->passd = running || op->untimed ? -1 : own > 0 ? own : 0;
+}
+
 /* Answer the client once (also early, on a timeout). */
 static void answer(struct asg_op *op)
 {
 	if (op->answered)
 		return;
 	op->answered = true;
-	op->res.t.total = mono_usec() - op->t0;
+	time_total(op);
 	if (op->done)
 		op->done(&op->res, op->userdata);
 }
@@ -339,6 +371,16 @@ void asgsvc_history_bind(struct asgsvc *svc, const char *actor, const char *addr
 	if (!res)
 		return;
 	copy_moves(res, plan);
+	if (plan && plan->usec > 0) {
+		/* The move's time and its waits on sysfs, for the entry's detail. */
+		bool unbind = plan->kind == BIND_KIND_UNBIND;
+		struct bind_timing *w = unbind ? &res->t.unbind_sysfs : &res->t.bind_sysfs;
+
+		*(unbind ? &res->t.unbind : &res->t.bind) = res->t.total = plan->usec;
+		bind_plan_timing(plan, w);
+		res->t.passd =
+			plan->usec > bind_timing_sum(w) ? plan->usec - bind_timing_sum(w) : 0;
+	}
 	for (size_t i = 0; plan && i < plan->n_steps; i++)
 		rolled_back = rolled_back || plan->steps[i].outcome == BIND_OUTCOME_ROLLED_BACK;
 	asgsvc_record(svc, actor,
@@ -368,6 +410,8 @@ static void on_rollback_done(struct bind_plan *plan, int r, const struct pd_erro
 	size_t len = strlen(op->res.rollback);
 
 	op->res.t.rollback = mono_usec() - op->phase_t0;
+	bind_plan_timing(plan, &op->res.t.rollback_sysfs);
+	op->untimed = op->untimed || (!plan && r == -ETIMEDOUT);
 	snprintf(op->res.rollback + len, sizeof(op->res.rollback) - len, "%s%s",
 		 len ? "; " : "",
 		 r < 0 ? "giving the group back to its host drivers failed; it stays on vfio-pci" :
@@ -376,6 +420,7 @@ static void on_rollback_done(struct bind_plan *plan, int r, const struct pd_erro
 		log_warning("Rolling back the assignment of '%s': unbinding group %d failed: %s",
 			    op->res.a.address, op->res.a.group, err ? err->message : "");
 	bind_plan_free(plan);
+	time_total(op);
 	asgsvc_log_result(&op->res, false);
 	asgsvc_record(op->svc, op->res.actor, "assign", op->res.a.address, op->res.a.domain, 0,
 		      r < 0 ? "partial" : "rolled_back", &op->res, op->res.err.message);
@@ -392,6 +437,7 @@ static void assign_rollback(struct asg_op *op, int r, const struct pd_error *err
 	op->res.r = r;
 	op->res.err = *err;
 	if (!op->bound_by_us) {
+		time_total(op);
 		asgsvc_log_result(&op->res, false);
 		asgsvc_record(svc, op->res.actor, "assign", op->res.a.address, op->res.a.domain, 0,
 			      op->res.rollback[0] ? "rolled_back" : "failed", &op->res,
@@ -414,6 +460,8 @@ static void on_bind_done(struct bind_plan *plan, int r, const struct pd_error *e
 	struct asg_op *op = userdata;
 
 	op->res.t.bind = mono_usec() - op->phase_t0;
+	bind_plan_timing(plan, &op->res.t.bind_sysfs);
+	op->untimed = op->untimed || (!plan && r == -ETIMEDOUT);
 	copy_moves(&op->res, plan);
 	op->bound_by_us = any_done(plan);
 	bind_plan_free(plan);
@@ -421,6 +469,7 @@ static void on_bind_done(struct bind_plan *plan, int r, const struct pd_error *e
 		/* The binder rolled its own moves back (or, timed out, goes on alone). */
 		op->res.r = r;
 		op->res.err = *err;
+		time_total(op);
 		asgsvc_log_result(&op->res, false);
 		asgsvc_record(op->svc, op->res.actor, "assign", op->res.a.address, op->res.a.domain, 0,
 			      r == -ETIMEDOUT ? "partial" : "rolled_back", &op->res, err->message);
@@ -475,7 +524,7 @@ static void assign_after_attach(struct asg_op *op)
 		assign_rollback(op, r, &err);
 		return;
 	}
-	op->res.t.total = mono_usec() - op->t0;
+	time_total(op);
 	asgsvc_log_result(&op->res, false);
 	asgsvc_record(op->svc, op->res.actor, "assign", op->res.a.address, op->res.a.domain, op->res.a.id, "done",
 		      &op->res, NULL);
@@ -618,7 +667,7 @@ static void release_end(struct asg_op *op)
 							       NULL);
 		op->res.a = *a;
 	}
-	op->res.t.total = mono_usec() - op->t0;
+	time_total(op);
 	asgsvc_log_result(&op->res, true);
 	asgsvc_record(svc, op->res.actor, "release", op->res.a.address, op->res.a.domain,
 		      op->res.a.id, failed || op->res.n_quarantined ? "partial" : "done", &op->res,
@@ -632,6 +681,8 @@ static void on_unbind_done(struct bind_plan *plan, int r, const struct pd_error 
 	struct asg_op *op = userdata;
 
 	op->res.t.unbind = mono_usec() - op->phase_t0;
+	bind_plan_timing(plan, &op->res.t.unbind_sysfs);
+	op->untimed = op->untimed || (!plan && r == -ETIMEDOUT);
 	copy_moves(&op->res, plan);
 	bind_plan_free(plan);
 	if (r == -ETIMEDOUT) {

@@ -20,6 +20,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
+#include "bind.h"
 #include "domains.h"
 #include "macro.h"
 #include "pd-device.h"
@@ -89,6 +92,13 @@ struct asg_quarantined {
 /* Wall time of each phase, in microseconds (0: not run). */
 struct asg_timing {
 	int64_t check, bind, attach, start, detach, reset, unbind, rollback, total;
+	/* Inside the bind, unbind and rollback phases: the group's waits on sysfs. */
+	struct bind_timing bind_sysfs, unbind_sysfs, rollback_sysfs;
+	/*
+	 * passd's own share: @total minus the waits on the kernel (the sysfs accesses of the
+	 * moves, the resets) and on libvirt; -1 while unknown (answered before a step returned).
+	 */
+	int64_t passd;
 };
 
 /* What an assignment or a release did, for the answer. */
@@ -230,6 +240,14 @@ void asgsvc_idem_end(struct asgsvc *svc, const char *key, const char *hash, int 
 size_t asg_request_canonical(const struct asg_request *req, char out[static ASG_REQUEST_CANON_MAX]);
 
 const char *asg_state_to_string(enum asg_state s);
+
+/*
+ * @t as a JSON object (new reference, NULL on ENOMEM) of the phases that ran: "NAME_ms" (real,
+ * milliseconds) when @ms, else "NAME" (integer, microseconds). A phase that moved a group brings
+ * its four waits on sysfs ("bind_override", "bind_unbind", "bind_probe", "bind_check", and
+ * "unbind_..." or "rollback_..." the same); "passd" comes with "total" when known.
+ */
+json_t *asg_timing_to_json(const struct asg_timing *t, bool ms);
 
 /* The domain service's lifecycle events (installed by asgsvc_new). */
 void asgsvc_on_domain_event(const struct domain_event *ev, void *userdata);

@@ -257,6 +257,54 @@ test_expect_success 'binds and unbinds of the device routes are in the history t
 	jq -e ".history[1] | .target == \"0000:00:16.0\" and .result == \"done\" and .drivers_before[\"0000:00:16.0\"] == \"mei_me\" and .drivers_after[\"0000:00:16.0\"] == \"vfio-pci\"" body
 '
 
+# timing_ok PHASE...: the answer in ./body has a timing with every PHASE_ms, each group move's four
+# waits on sysfs (PHASE_override_ms...), total_ms and passd_ms, all numbers >= 0; a move's waits
+# add up to no more than its phase, the phases to no more than the total, and passd's own share
+# plus the waits on sysfs to no more than the total too (0.01 ms for rounding).
+timing_ok() {
+	jq -e --args "
+		.timing as \$t | (\$ARGS.positional | map(select(. == \"bind\" or . == \"unbind\"))) as \$moves |
+		([\$t[] | type == \"number\" and . >= 0] | all) and
+		(\$ARGS.positional + [\"total\", \"passd\"] | all(. as \$p | \$t | has(\$p + \"_ms\"))) and
+		([\$moves[] as \$m | [\"override\", \"unbind\", \"probe\", \"check\"][] | \$m + \"_\" + . + \"_ms\"] |
+			all(. as \$k | \$t | has(\$k))) and
+		(\$moves | all(. as \$m | ([\"override\", \"unbind\", \"probe\", \"check\"] |
+			map(\$t[\$m + \"_\" + . + \"_ms\"]) | add) <= \$t[\$m + \"_ms\"] + 0.01)) and
+		([\$ARGS.positional[] | \$t[. + \"_ms\"]] | add) <= \$t.total_ms + 0.01 and
+		\$t.passd_ms <= \$t.total_ms and
+		([\$t | to_entries[] | select(.key | test(\"^(bind|unbind)_(override|unbind|probe|check)_ms\$\")) | .value] |
+			add) + \$t.passd_ms <= \$t.total_ms + 0.01
+	" "$@" <body
+}
+
+test_expect_success 'timing: each step, the group move'\''s waits on sysfs, and passd'\''s own share' '
+	test "$(post /v1/assignments -d "{\"device\":\"0000:01:00.0\",\"domain\":\"gpu-vm\",\"start\":true}")" = 201 &&
+	timing_ok check bind attach start &&
+	jq -e ".timing.bind_override_ms > 0 and .timing.bind_probe_ms > 0 and .timing.passd_ms > 0" body &&
+	echo "timing of an assignment (2 devices, test driver, started): $(jq -c .timing body)" >>"$TRASH/figures" &&
+	id=$(jq .id body) &&
+	api_expect 200 "/v1/history?limit=1" &&
+	jq -e --argjson id "$id" ".history[0] | .assignment_id == \$id and (.detail.timing_us | .bind > 0 and .bind_override > 0 and .passd >= 0)" body &&
+	jq -e ".history[0].detail | .timing_us.total == .total_us and .timing_us.passd <= .timing_us.total" body &&
+	grep -q "Assigned device '\''0000:01:00.0'\'' (group 10, 2 devices) to domain '\''gpu-vm'\'' as $id in [0-9.]* ms: check [0-9.]*, bind [0-9.]* (sysfs: override [0-9.]*, unbind [0-9.]*, probe [0-9.]*, check [0-9.]*), attach [0-9.]*, start [0-9.]*; passd'\''s own [0-9.]*" "$TRASH/passd.log" &&
+	test "$(post /v1/domains/gpu-vm/stop)" = 200 &&
+	test "$(del "/v1/assignments/$id")" = 200 &&
+	timing_ok detach reset unbind &&
+	echo "timing of its release: $(jq -c .timing body)" >>"$TRASH/figures" &&
+	api_expect 200 "/v1/history?limit=1" &&
+	jq -e ".history[0] | .action == \"release\" and (.detail.timing_us | .unbind_probe > 0 and .passd <= .total)" body &&
+	sim_driver_is 0000:01:00.0 nvidia
+'
+
+test_expect_success 'passctl assign and release print the timing, the sysfs waits beside their step' '
+	passctl assign 0000:01:00.0 other-vm >out &&
+	grep "^timing: check [0-9.]*, bind [0-9.]* (sysfs: override [0-9.]*, unbind [0-9.]*, probe [0-9.]*, check [0-9.]*), attach [0-9.]*; total [0-9.]* ms, passd'\''s own [0-9.]* ms\$" out &&
+	passctl release 0000:01:00.0 >out &&
+	grep "^timing: detach [0-9.]*, reset [0-9.]*, unbind [0-9.]* (sysfs: override [0-9.]*, unbind [0-9.]*, probe [0-9.]*, check [0-9.]*); total [0-9.]* ms, passd'\''s own [0-9.]* ms\$" out &&
+	cat out >>"$TRASH/figures" &&
+	sim_driver_is 0000:01:00.0 nvidia
+'
+
 test_expect_success 'passctl assign --paused starts the domain paused; paused alone is a 400' '
 	test "$(post /v1/assignments -d "{\"device\":\"0000:01:00.0\",\"domain\":\"gpu-vm\",\"paused\":true}")" = 400 &&
 	api_error_is bad_request &&
@@ -377,4 +425,5 @@ test_expect_success 'passd stops cleanly' '
 	passd_stop
 '
 
+[ -f "$TRASH/figures" ] && sed "s/^/# /" "$TRASH/figures"
 test_done
