@@ -724,6 +724,7 @@ static void release_after_worker(struct asg_op *op)
 		/* Nothing changed: the domain still has the devices. */
 		op->res.r = op->wr;
 		op->res.err = op->werr;
+		time_total(op);
 		asgsvc_log_result(&op->res, true);
 		asgsvc_record(op->svc, op->res.actor, "release", op->res.a.address, op->res.a.domain, op->res.a.id,
 			      "failed", &op->res, op->werr.message);

@@ -178,7 +178,8 @@ test_expect_success 'a release libvirt refuses (no live detach in the test drive
 	test "$(domain_hostdevs gpu-vm | wc -l)" = 2 &&
 	test "$(db "SELECT state FROM assignment")" = active &&
 	api_expect 200 "/v1/history?limit=1" &&
-	jq -e ".history[0] | .action == \"release\" and .result == \"failed\"" body
+	jq -e ".history[0] | .action == \"release\" and .result == \"failed\"" body &&
+	jq -e ".history[0].detail | .total_us > 0 and .timing_us.detach > 0 and .timing_us.passd <= .total_us" body
 '
 
 test_expect_success 'passctl release ADDR undoes it all: hostdevs gone, drivers back' '
