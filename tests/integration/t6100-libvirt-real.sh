@@ -150,12 +150,12 @@ test_expect_success 'a libvirtd that stops answering (SIGSTOP) is dropped by the
 	kill -STOP "$LV_PID" &&
 	t0=$(now) &&
 	api_expect 200 /v1/health &&
-	test "$(ms_since $t0)" -lt 500 &&
+	test "$(ms_since $t0)" -lt 2000 &&
 	wait_libvirt false 10 &&
 	figure "a silent libvirtd is noticed after $(ms_since $t_stop) ms (keepalive: 2 s interval, 2 missed)" &&
 	t0=$(now) &&
 	api_expect 503 /v1/domains &&
-	test "$(ms_since $t0)" -lt 500 &&
+	test "$(ms_since $t0)" -lt 2000 &&
 	kill -CONT "$LV_PID" &&
 	t_cont=$(now) &&
 	wait_libvirt true 5 &&

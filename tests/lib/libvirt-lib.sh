@@ -56,6 +56,7 @@ lv_start() {
 
 lv_kill() { # lv_kill SIGNAL
 	[ -n "$LV_PID" ] || return 0
+	kill -CONT "$LV_PID" 2>/dev/null # a test that failed between its STOP and CONT
 	kill "-$1" "$LV_PID" 2>/dev/null
 	wait "$LV_PID" 2>/dev/null
 	LV_PID=
