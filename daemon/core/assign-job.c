@@ -80,6 +80,14 @@ static int64_t mono_usec(void)
 	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
+/* The time of a phase that ran since @t0: at least 1 us, since 0 means "did not run". */
+static int64_t phase_usec(int64_t t0)
+{
+	int64_t d = mono_usec() - t0;
+
+	return d > 0 ? d : 1;
+}
+
 int64_t asgsvc_wall_usec(void)
 {
 	struct timespec ts;
@@ -203,12 +211,12 @@ static void work_attach(struct asg_op *op)
 	int r;
 
 	r = domsvc_attach(svc->ds, op->req.domain, addrs, op->res.a.n_devices, &op->werr);
-	op->res.t.attach = mono_usec() - t;
+	op->res.t.attach = phase_usec(t);
 	op->libvirt += op->res.t.attach;
 	if (r >= 0 && op->req.start) {
 		t = mono_usec();
 		r = domsvc_start(svc->ds, op->req.domain, op->req.paused, &op->werr);
-		op->res.t.start = mono_usec() - t;
+		op->res.t.start = phase_usec(t);
 		op->libvirt += op->res.t.start;
 		if (r < 0) {
 			/* Undo the attach here, while still off the loop thread. */
@@ -256,7 +264,7 @@ static void work_release(struct asg_op *op)
 		op->detaching = false;
 		pthread_mutex_unlock(&svc->lock);
 	}
-	op->res.t.detach = mono_usec() - t;
+	op->res.t.detach = phase_usec(t);
 	op->libvirt += op->res.t.detach;
 	if (r < 0) {
 		op->detach_failed = true;
@@ -282,7 +290,7 @@ static void work_release(struct asg_op *op)
 		pthread_mutex_unlock(&svc->lock);
 	}
 	op->res.n_resets = op->res.a.n_devices;
-	op->res.t.reset = mono_usec() - t;
+	op->res.t.reset = phase_usec(t);
 	op->wr = 0;
 }
 
@@ -409,7 +417,7 @@ static void on_rollback_done(struct bind_plan *plan, int r, const struct pd_erro
 	struct asg_op *op = userdata;
 	size_t len = strlen(op->res.rollback);
 
-	op->res.t.rollback = mono_usec() - op->phase_t0;
+	op->res.t.rollback = phase_usec(op->phase_t0);
 	bind_plan_timing(plan, &op->res.t.rollback_sysfs);
 	op->untimed = op->untimed || (!plan && r == -ETIMEDOUT);
 	snprintf(op->res.rollback + len, sizeof(op->res.rollback) - len, "%s%s",
@@ -459,7 +467,7 @@ static void on_bind_done(struct bind_plan *plan, int r, const struct pd_error *e
 {
 	struct asg_op *op = userdata;
 
-	op->res.t.bind = mono_usec() - op->phase_t0;
+	op->res.t.bind = phase_usec(op->phase_t0);
 	bind_plan_timing(plan, &op->res.t.bind_sysfs);
 	op->untimed = op->untimed || (!plan && r == -ETIMEDOUT);
 	copy_moves(&op->res, plan);
@@ -533,7 +541,7 @@ static void assign_after_attach(struct asg_op *op)
 
 static void assign_after_check(struct asg_op *op)
 {
-	op->res.t.check = mono_usec() - op->phase_t0;
+	op->res.t.check = phase_usec(op->phase_t0);
 	if (op->wr < 0) {
 		fail(op, op->wr, &op->werr);
 		return;
@@ -680,7 +688,7 @@ static void on_unbind_done(struct bind_plan *plan, int r, const struct pd_error 
 {
 	struct asg_op *op = userdata;
 
-	op->res.t.unbind = mono_usec() - op->phase_t0;
+	op->res.t.unbind = phase_usec(op->phase_t0);
 	bind_plan_timing(plan, &op->res.t.unbind_sysfs);
 	op->untimed = op->untimed || (!plan && r == -ETIMEDOUT);
 	copy_moves(&op->res, plan);
