@@ -579,3 +579,16 @@ unsigned crit_set_unread(const struct crit_set *c)
 {
 	return c ? c->unread : 0;
 }
+
+bool crit_set_equal(const struct crit_set *a, const struct crit_set *b)
+{
+	if (!a || !b)
+		return a == b;
+	if (a->n != b->n || a->unread != b->unread)
+		return false;
+	for (size_t i = 0; i < a->n; i++)
+		if (a->v[i].group != b->v[i].group || !streq(a->v[i].address, b->v[i].address) ||
+		    !streq(a->v[i].reason, b->v[i].reason))
+			return false;
+	return true;
+}

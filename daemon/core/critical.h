@@ -14,6 +14,7 @@
  */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -59,6 +60,12 @@ const char *crit_reason_at(const struct crit_set *c, size_t i);
 
 /* The CRIT_UNREAD_* mask of the sources that could not be read. */
 unsigned crit_set_unread(const struct crit_set *c);
+
+/*
+ * Whether @a and @b say the same: the same functions, groups, reasons and unread sources
+ * (NULL equals only NULL). A re-read that changed nothing need not touch what depends on it.
+ */
+bool crit_set_equal(const struct crit_set *a, const struct crit_set *b);
 
 /* The reasons that need no proc: boot VGA, host bridge. NULL when neither. Static string. */
 const char *crit_static_reason(const struct pd_device *d);

@@ -319,6 +319,11 @@ int inv_refresh_critical(struct inv *inv)
 	r = crit_compute(inv->sysfs, inv->procfs, inv->devs, inv->n_devs, &crit);
 	if (r < 0)
 		return r;
+	if (crit_set_equal(crit, inv->crit)) {
+		/* The usual case at a bind: hashing every device again would find the same. */
+		crit_set_free(crit);
+		return 0;
+	}
 	crit_set_free(inv->crit);
 	inv->crit = crit;
 	bump_generation(inv);

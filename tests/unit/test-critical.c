@@ -273,6 +273,50 @@ static void test_critical_forward_walk_without_indexes(void **state)
 	crit_set_free(c);
 }
 
+static void test_critical_equal(void **state)
+{
+	struct fixture *fx = *state;
+	struct crit_set *a, *b;
+
+	put(fx, "sys/" PNIC "/net/eth0/ifindex", "2\n");
+	link_(fx, "sys/class/net/eth0", "../../" PNIC "/net/eth0");
+	put(fx, "proc/net/route", "eth0\t00000000\t0101A8C0\t0003\t0\t0\t0\t00000000\t0\t0\t0\n");
+	a = compute(fx);
+	b = compute(fx);
+	assert_true(crit_set_equal(a, b));
+	assert_true(crit_set_equal(NULL, NULL));
+	assert_false(crit_set_equal(a, NULL));
+	assert_false(crit_set_equal(NULL, b));
+	crit_set_free(b);
+
+	/* the same device for another reason */
+	put(fx, "sys/" PNIC "/net/eth1/ifindex", "3\n");
+	link_(fx, "sys/class/net/eth1", "../../" PNIC "/net/eth1");
+	put(fx, "proc/net/route", "eth1\t00000000\t0101A8C0\t0003\t0\t0\t0\t00000000\t0\t0\t0\n");
+	b = compute(fx);
+	assert_int_equal(crit_count(b), 1);
+	assert_false(crit_set_equal(a, b));
+	crit_set_free(b);
+
+	/* one source more could be read */
+	put(fx, "proc/swaps", "Filename Type Size Used Priority\n");
+	put(fx, "proc/net/route", "eth0\t00000000\t0101A8C0\t0003\t0\t0\t0\t00000000\t0\t0\t0\n");
+	b = compute(fx);
+	assert_int_equal(crit_count(b), 1);
+	assert_false(crit_set_equal(a, b));
+	crit_set_free(b);
+
+	/* one device more */
+	put(fx, "proc/self/mountinfo", "28 22 8:1 / /home rw - ext4 /dev/sda1 rw\n");
+	blockdev(fx, PSATA "/ata1/host0/target0:0:0/0:0:0:0/block/sda/sda1", "sda1", "8:1");
+	b = compute(fx);
+	assert_int_equal(crit_count(b), 2);
+	assert_false(crit_set_equal(a, b));
+	assert_false(crit_set_equal(b, a));
+	crit_set_free(b);
+	crit_set_free(a);
+}
+
 static void test_critical_without_proc(void **state)
 {
 	struct fixture *fx = *state;
@@ -302,6 +346,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_critical_forward_walk_without_indexes, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_critical_without_proc, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_critical_equal, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("critical", tests, NULL, NULL);
