@@ -1,7 +1,7 @@
 # daemon/procfs/: the only code that reads procfs. Depends on common/ only.
 noinst_LIBRARIES += daemon/procfs/libprocfs.a
 daemon_procfs_libprocfs_a_SOURCES = daemon/procfs/procfs.c daemon/procfs/procfs.h \
-	daemon/procfs/procfs-priv.h daemon/procfs/host.c
+	daemon/procfs/procfs-priv.h daemon/procfs/host.c daemon/procfs/watch.c
 
 check_PROGRAMS += tests/unit/test-procfs
 TESTS += tests/unit/test-procfs

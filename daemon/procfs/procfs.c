@@ -40,6 +40,8 @@ int procfs_new(const char *root, struct procfs **ret)
 	if (!p->root)
 		return -ENOMEM;
 	p->root_fd = TAKE_FD(fd);
+	for (size_t i = 0; i < _PROCFS_WATCH_MAX; i++)
+		p->watch[i].fd = -1;
 	*ret = TAKE_PTR(p);
 	return 0;
 }
@@ -48,6 +50,7 @@ void procfs_free(struct procfs *p)
 {
 	if (!p)
 		return;
+	procfs_watch_clear(p);
 	if (p->root_fd >= 0)
 		close(p->root_fd);
 	free(p->root);
@@ -600,7 +603,7 @@ int procfs_read_mountinfo(struct procfs *p, struct procfs_mount **ret_v, size_t 
 {
 	_cleanup_free_ char *buf = NULL;
 	size_t len;
-	int r = procfs_read_file(p, "self/mountinfo", &buf, &len);
+	int r = procfs_read_watched(p, PROCFS_WATCH_MOUNTINFO, &buf, &len);
 
 	if (r < 0)
 		return r;
@@ -611,7 +614,7 @@ int procfs_read_swaps(struct procfs *p, struct procfs_swap **ret_v, size_t *ret_
 {
 	_cleanup_free_ char *buf = NULL;
 	size_t len;
-	int r = procfs_read_file(p, "swaps", &buf, &len);
+	int r = procfs_read_watched(p, PROCFS_WATCH_SWAPS, &buf, &len);
 
 	if (r < 0)
 		return r;

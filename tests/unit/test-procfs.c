@@ -15,11 +15,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
+
+#include <linux/magic.h>
 
 #include <cmocka.h>
 
+#include "procfs/procfs-priv.h"
 #include "procfs/procfs.h"
 
 #define S(text) text, sizeof(text) - 1
@@ -352,6 +358,89 @@ static void test_procfs_readers_on_a_tree(void **state)
 	assert_int_equal(strv_len(v), 2);
 	procfs_strv_free(v);
 	assert_string_equal(procfs_get_root(fx->p), fx->root);
+
+	/* not a real proc: nothing signals a change, so every read reads */
+	write_file(fx, "self/mountinfo", "22 1 259:2 / / rw - ext4 /dev/nvme0n1p2 rw\n");
+	assert_int_equal(procfs_read_mountinfo(fx->p, &m, &n), 0);
+	assert_int_equal(n, 1);
+	procfs_mounts_free(m, n);
+	assert_int_equal(fx->p->watch[PROCFS_WATCH_MOUNTINFO].fd, -1);
+	assert_int_equal(fx->p->watch[PROCFS_WATCH_MOUNTINFO].hits, 0);
+}
+
+static bool has_mount_point(const struct procfs_mount *m, size_t n, const char *path)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(m[i].mount_point, path) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * On the real /proc, in a mount namespace of our own: mountinfo is read once and answered from
+ * the kept text until a mount or an unmount, which the next read sees at once.
+ */
+static void test_procfs_watch_on_real_proc(void **state)
+{
+	const struct procfs_watch *w;
+	struct procfs_mount *m = NULL;
+	struct procfs_swap *s = NULL;
+	char dir[] = "/tmp/test-procfs-watch.XXXXXX";
+	struct procfs *p = NULL;
+	struct statfs sf;
+	size_t n = 0;
+
+	(void)state;
+	if (statfs("/proc", &sf) < 0 || sf.f_type != PROC_SUPER_MAGIC)
+		skip(); /* no real proc here */
+	if (unshare(CLONE_NEWNS) < 0 && unshare(CLONE_NEWUSER | CLONE_NEWNS) < 0)
+		skip(); /* no namespace of our own: mounting would touch the host */
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		skip();
+	assert_non_null(mkdtemp(dir));
+	assert_int_equal(procfs_new("/proc", &p), 0);
+	w = &p->watch[PROCFS_WATCH_MOUNTINFO];
+
+	assert_int_equal(procfs_read_mountinfo(p, &m, &n), 0);
+	assert_false(has_mount_point(m, n, dir));
+	procfs_mounts_free(m, n);
+	assert_true(w->fd >= 0);
+	assert_int_equal(w->reads, 1);
+	assert_int_equal(procfs_read_mountinfo(p, &m, &n), 0);
+	procfs_mounts_free(m, n);
+	assert_int_equal(w->reads, 1);
+	assert_int_equal(w->hits, 1);
+
+	if (mount("passd-test", dir, "tmpfs", 0, "size=64k") < 0) {
+		procfs_free(p);
+		(void)rmdir(dir);
+		skip();
+	}
+	assert_int_equal(procfs_read_mountinfo(p, &m, &n), 0);
+	assert_true(has_mount_point(m, n, dir));
+	procfs_mounts_free(m, n);
+	assert_int_equal(w->reads, 2);
+	assert_int_equal(procfs_read_mountinfo(p, &m, &n), 0);
+	assert_true(has_mount_point(m, n, dir));
+	procfs_mounts_free(m, n);
+	assert_int_equal(w->hits, 2);
+
+	assert_int_equal(umount(dir), 0);
+	assert_int_equal(procfs_read_mountinfo(p, &m, &n), 0);
+	assert_false(has_mount_point(m, n, dir));
+	procfs_mounts_free(m, n);
+	assert_int_equal(w->reads, 3);
+
+	/* swaps: no swapon here, but the second read is answered from the first */
+	if (procfs_read_swaps(p, &s, &n) == 0) {
+		procfs_swaps_free(s, n);
+		assert_int_equal(procfs_read_swaps(p, &s, &n), 0);
+		procfs_swaps_free(s, n);
+		assert_int_equal(p->watch[PROCFS_WATCH_SWAPS].reads, 1);
+		assert_int_equal(p->watch[PROCFS_WATCH_SWAPS].hits, 1);
+	}
+	procfs_free(p);
+	assert_int_equal(rmdir(dir), 0);
 }
 
 static void test_procfs_missing_files_are_enoent(void **state)
@@ -404,6 +493,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_procfs_readers_on_a_tree, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_procfs_missing_files_are_enoent, setup, teardown),
 		cmocka_unit_test(test_procfs_new_rejects_missing_root),
+		cmocka_unit_test(test_procfs_watch_on_real_proc),
 	};
 
 	return cmocka_run_group_tests_name("procfs", tests, NULL, NULL);
