@@ -3,11 +3,12 @@
 #
 # Prints, in one run on the same tree: the bare openat floor (1 and 2 threads), passd's full
 # scan (sysfs to SQLite, groups built) median and p95, passd's RSS after its startup scan, and
-# GET /v1/devices timings (full body and 304). Builds an optimised tree in build-bench/.
+# GET /v1/devices timings (full body and 304). Builds an optimised tree in build-bench/
+# (BENCH_BUILD=DIR: another one).
 set -eu
 here=$(cd "$(dirname "$0")/.." && pwd)
 runs=${1:-30}
-build="$here/build-bench"
+build=${BENCH_BUILD:-$here/build-bench} # BENCH_BUILD: another optimised tree
 # tmpfs when there is one: the issue's floor is measured on tmpfs, and disk here is slow to fill.
 work=$(mktemp -d "$( [ -w /dev/shm ] && echo /dev/shm || echo /tmp)/passd-bench.XXXXXX")
 # An admin token (docs/security.md) that every curl sends, through $CURL_HOME/.curlrc.
