@@ -13,6 +13,7 @@ enum {
 	ST_FINISH,
 	ST_INTERRUPT,
 	ST_LIST,
+	ST_RECORD,
 	_ST_MAX,
 };
 
@@ -25,6 +26,8 @@ static const char *const sql[_ST_MAX] = {
 			 " WHERE status IS NULL",
 	[ST_LIST] = "SELECT id, started_at, finished_at, identity, role, method, action, target,"
 		    " status, result FROM audit WHERE ?1 = 0 OR id < ?1 ORDER BY id DESC LIMIT ?2",
+	[ST_RECORD] = "INSERT INTO audit (started_at, finished_at, identity, role, method, action,"
+		      " target, status, result) VALUES (?1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
 };
 
 struct db_audit {
@@ -74,6 +77,26 @@ int db_audit_begin(struct db_audit *a, const struct db_audit_row *row, int64_t *
 	if (rc != SQLITE_DONE)
 		return db_sqlite_fail(a->db, err, rc, "recording an audit entry");
 	*ret_id = sqlite3_last_insert_rowid(db_get_conn(a->db));
+	return 0;
+}
+
+int db_audit_record(struct db_audit *a, const struct db_audit_row *row, int status,
+		    const char *result, struct pd_error *err)
+{
+	_cleanup_reset_ sqlite3_stmt *s = a->s[ST_RECORD];
+	int rc;
+
+	sqlite3_bind_int64(s, 1, db_now_usec());
+	sqlite3_bind_text(s, 2, row->identity, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, row->role, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 4, row->method, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 5, row->action, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 6, row->target, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 7, status);
+	sqlite3_bind_text(s, 8, result, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	if (rc != SQLITE_DONE)
+		return db_sqlite_fail(a->db, err, rc, "recording an audit entry");
 	return 0;
 }
 
