@@ -47,19 +47,56 @@ int udevw_monitor_get_fd(const struct udevw_monitor *m)
 	return udev_monitor_get_fd(m->mon);
 }
 
-int udevw_monitor_drain(struct udevw_monitor *m)
+static const char *const action_names[] = {
+	[UDEVW_ACTION_ADD] = "add",	  [UDEVW_ACTION_REMOVE] = "remove",
+	[UDEVW_ACTION_BIND] = "bind",	  [UDEVW_ACTION_UNBIND] = "unbind",
+	[UDEVW_ACTION_CHANGE] = "change", [UDEVW_ACTION_OTHER] = "other",
+};
+
+const char *udevw_action_to_string(enum udevw_action a)
+{
+	return (unsigned)a < ELEMENTSOF(action_names) ? action_names[a] : "other";
+}
+
+static enum udevw_action action_from_string(const char *s)
+{
+	for (size_t i = 0; i < UDEVW_ACTION_OTHER; i++)
+		if (streq(s, action_names[i]))
+			return (enum udevw_action)i;
+	return UDEVW_ACTION_OTHER;
+}
+
+int udevw_monitor_receive(struct udevw_monitor *m, struct udevw_event *ret)
 {
 	struct udev_device *d;
-	int n = 0;
 
 	/* The fd is non-blocking (libudev sets it so): receive returns NULL when drained. */
 	while ((d = udev_monitor_receive_device(m->mon))) {
 		const char *action = udev_device_get_action(d);
-		if (action && (streq(action, "add") || streq(action, "remove") ||
-			       streq(action, "bind") || streq(action, "unbind") ||
-			       streq(action, "change")))
-			n++;
+		/* A PCI device's name is its address (the last part of DEVPATH). */
+		const char *name = udev_device_get_sysname(d);
+		struct pci_addr a;
+
+		if (!action) {
+			udev_device_unref(d);
+			continue;
+		}
+		*ret = (struct udevw_event){ .action = action_from_string(action) };
+		if (name && pci_addr_parse(name, &a) == 0)
+			pci_addr_format(&a, ret->address);
 		udev_device_unref(d);
+		return 1;
 	}
+	return 0;
+}
+
+int udevw_monitor_drain(struct udevw_monitor *m)
+{
+	struct udevw_event ev;
+	int n = 0;
+
+	while (udevw_monitor_receive(m, &ev) > 0)
+		if (ev.action != UDEVW_ACTION_OTHER)
+			n++;
 	return n;
 }

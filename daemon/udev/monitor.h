@@ -8,8 +8,24 @@
 #pragma once
 
 #include "macro.h"
+#include "pci-addr.h"
 
 struct udevw_monitor; /* opaque */
+
+/* The uevent actions of a PCI device (the kernel's kobject_action names). */
+enum udevw_action {
+	UDEVW_ACTION_ADD,    /* a function appeared (hotplug, a rescan, a VF created) */
+	UDEVW_ACTION_REMOVE, /* a function went away */
+	UDEVW_ACTION_BIND,   /* a driver bound to it (KOBJ_BIND, kernel >= 4.14) */
+	UDEVW_ACTION_UNBIND, /* its driver let it go */
+	UDEVW_ACTION_CHANGE, /* something else about it changed (sriov_numvfs, a reset...) */
+	UDEVW_ACTION_OTHER,  /* move, online, offline, or an action newer than this code */
+};
+
+struct udevw_event {
+	enum udevw_action action;
+	char address[PCI_ADDR_LEN + 1]; /* canonical; "" when the name is not a PCI address */
+};
 
 /*
  * Watch the "pci" subsystem on @source: "udev" (after udevd processed the event) or "kernel"
@@ -23,7 +39,15 @@ DEFINE_FREEP(struct udevw_monitor, udevw_monitor_free)
 int udevw_monitor_get_fd(const struct udevw_monitor *m);
 
 /*
+ * Take the next pending event: 1 with *ret filled, 0 when none is left (the descriptor is
+ * non-blocking). An event with no action is skipped. *ret is untouched when 0 is returned.
+ */
+int udevw_monitor_receive(struct udevw_monitor *m, struct udevw_event *ret);
+
+/*
  * Drain pending events; returns how many PCI devices were added, removed or changed driver
  * ("add", "remove", "bind", "unbind", "change"), 0 when none, or a negative errno.
  */
 int udevw_monitor_drain(struct udevw_monitor *m);
+
+const char *udevw_action_to_string(enum udevw_action a);
