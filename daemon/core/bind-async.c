@@ -110,6 +110,16 @@ static bool group_busy(const struct bindsvc *bs, int group)
 	return false;
 }
 
+bool bindsvc_group_busy(const struct bindsvc *bs, int group)
+{
+	return group_busy(bs, group);
+}
+
+bool bindsvc_any_busy(const struct bindsvc *bs)
+{
+	return bs->jobs != NULL;
+}
+
 static void job_free(struct bind_job *j)
 {
 	if (!j)

@@ -185,6 +185,14 @@ int bindsvc_start(struct bindsvc *bs, const char *addr, enum bind_kind kind, boo
 int bindsvc_get_event_fd(struct bindsvc *bs);
 /* On the loop thread: collect finished workers, rescan, call their @done; expire timeouts. */
 void bindsvc_dispatch(struct bindsvc *bs);
+/*
+ * Whether an operation in flight (or finished, not yet dispatched) holds IOMMU group @group:
+ * its devices may be mid-move, and reading some of their attributes (driver_override) waits
+ * for the kernel's device lock, as long as a hung driver holds it. False for a negative group.
+ */
+bool bindsvc_group_busy(const struct bindsvc *bs, int group);
+/* Whether any operation is in flight or not yet dispatched. */
+bool bindsvc_any_busy(const struct bindsvc *bs);
 /* At shutdown: wait for every worker (in-flight moves finish or roll back), then dispatch. */
 void bindsvc_drain(struct bindsvc *bs);
 
