@@ -337,6 +337,14 @@ static json_t *device_event(const struct pd_device *d)
 			 d->iommu_group >= 0 ? json_integer(d->iommu_group) : NULL);
 }
 
+static void publish_driver_change(const char *before, const struct pd_device *d)
+{
+	json_t *ev = device_event(d);
+
+	json_object_set_new(ev, "driver_before", before[0] ? json_string(before) : json_null());
+	events_publish("device_changed", ev);
+}
+
 /*
  * device_added / device_removed / device_changed (driver) between two sorted views, for
  * GET /v1/events: what hotplug, a VF change or someone else's hand did to the host.
@@ -353,16 +361,96 @@ static void publish_changes(const struct pd_device *old, size_t n_old, const str
 		} else if (c > 0) {
 			events_publish("device_added", device_event(&new[j++]));
 		} else {
-			if (!streq(old[i].driver, new[j].driver)) {
-				json_t *ev = device_event(&new[j]);
-				json_object_set_new(ev, "driver_before",
-						    old[i].driver[0] ? json_string(old[i].driver)
-								     : json_null());
-				events_publish("device_changed", ev);
-			}
+			if (!streq(old[i].driver, new[j].driver))
+				publish_driver_change(old[i].driver, &new[j]);
 			i++, j++;
 		}
 	}
+}
+
+/*
+ * Whether @now (just read) is the same function as @was in the view, so that only a scan's
+ * per-device fields moved: identity, topology and VFs unchanged, and no original driver to
+ * record (the database learns that at a scan only).
+ */
+static bool same_function(const struct pd_device *was, const struct pd_device *now)
+{
+	return streq(was->vendor_id, now->vendor_id) && streq(was->device_id, now->device_id) &&
+	       streq(was->subsystem_vendor_id, now->subsystem_vendor_id) &&
+	       streq(was->subsystem_device_id, now->subsystem_device_id) &&
+	       streq(was->class_id, now->class_id) && was->iommu_group == now->iommu_group &&
+	       streq(was->physfn, now->physfn) && streq(was->parent, now->parent) &&
+	       was->sriov_num_vfs == now->sriov_num_vfs &&
+	       (was->original_driver || now->driver[0] == '\0' || streq(now->driver, "vfio-pci"));
+}
+
+int inv_update_devices(struct inv *inv, const char *const *addrs, size_t n)
+{
+	_cleanup_free_ struct pd_device *now = NULL, *saved = NULL;
+	_cleanup_free_ size_t *idx = NULL;
+	struct grp_set *groups = NULL;
+	struct crit_set *crit = NULL;
+	size_t m = 0;
+	int r;
+
+	if (n == 0)
+		return 0;
+	now = calloc(n, sizeof(*now));
+	saved = calloc(n, sizeof(*saved));
+	idx = calloc(n, sizeof(*idx));
+	if (!now || !saved || !idx)
+		return -ENOMEM;
+
+	/* Read everything first: the view changes only when every device could be placed. */
+	for (size_t i = 0; i < n; i++) {
+		const struct pd_device *d = find_in(inv->devs, inv->n_devs, addrs[i]);
+		size_t k = d ? (size_t)(d - inv->devs) : 0;
+		bool dup = false;
+
+		if (!d)
+			return -ESTALE;
+		for (size_t j = 0; j < m; j++)
+			dup = dup || idx[j] == k;
+		if (dup)
+			continue;
+		r = sysfs_pci_read_device(inv->sysfs, addrs[i], &now[m]);
+		if (r < 0)
+			return -ESTALE; /* gone, or unreadable: a scan says what is true */
+		now[m].original_driver = d->original_driver; /* borrowed, for same_function() */
+		if (!same_function(d, &now[m]))
+			return -ESTALE;
+		/* Only the sysfs part can differ; the owned strings stay with the record. */
+		if (memcmp(d, &now[m], offsetof(struct pd_device, vendor_name)) == 0)
+			continue;
+		idx[m++] = k;
+	}
+	if (m == 0)
+		return 0;
+
+	for (size_t j = 0; j < m; j++) {
+		struct pd_device *d = &inv->devs[idx[j]];
+		saved[j] = *d;
+		memcpy(d, &now[j], offsetof(struct pd_device, vendor_name));
+	}
+	/* Drivers decide viability: the groups are rebuilt over the same records. */
+	r = grp_set_build(inv->devs, inv->n_devs, &groups);
+	if (r < 0) {
+		for (size_t j = 0; j < m; j++)
+			inv->devs[idx[j]] = saved[j];
+		return r;
+	}
+	grp_set_free(inv->groups);
+	inv->groups = groups;
+	/* A driver makes or takes a disk or an interface: what the host uses is read again. */
+	if (crit_compute(inv->sysfs, inv->procfs, inv->devs, inv->n_devs, &crit) >= 0) {
+		crit_set_free(inv->crit);
+		inv->crit = crit;
+	}
+	for (size_t j = 0; j < m; j++)
+		if (!streq(saved[j].driver, inv->devs[idx[j]].driver))
+			publish_driver_change(saved[j].driver, &inv->devs[idx[j]]);
+	bump_generation(inv);
+	return (int)m;
 }
 
 int inv_scan(struct inv *inv, struct pd_error *err)

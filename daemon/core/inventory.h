@@ -69,6 +69,18 @@ struct inv_update {
  */
 int inv_refresh(struct inv *inv, const struct inv_update *u, size_t n, struct pd_error *err);
 
+/*
+ * Re-read the @n devices at @addrs (canonical addresses) from sysfs, each with the code a scan
+ * uses for one device, after uevents said something about them changed (a driver bound or let
+ * go) while the rest of the host did not. Then, as a scan would, rebuild the groups and the
+ * host-critical set, publish device_changed for each driver change and move the generation on
+ * when anything changed. Returns how many records changed; -ESTALE, with the view untouched,
+ * when only a scan can tell (a device the view lacks, gone, moved to another group, parent or
+ * PF, another VF count, or a first host driver the database must record); -ENOMEM. The
+ * database catches up at the next scan. Never logs.
+ */
+int inv_update_devices(struct inv *inv, const char *const *addrs, size_t n);
+
 uint64_t inv_generation(const struct inv *inv);
 bool inv_iommu_enabled(const struct inv *inv);
 unsigned inv_iommu_group_count(const struct inv *inv);
