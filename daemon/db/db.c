@@ -72,6 +72,10 @@ static const char *const stmt_sql[_DB_STMT_MAX] = {
 		" class, original_driver, iommu_group, numa_node"
 		" FROM device WHERE gone_at IS NOT NULL ORDER BY address, id",
 	[DB_STMT_PING] = "SELECT 1",
+	[DB_STMT_DEVICE_SEEN] =
+		"UPDATE device SET driver = ?6, original_driver = coalesce(original_driver, ?7),"
+		" last_seen = ?8 WHERE address = ?1 AND vendor_id = ?2 AND device_id = ?3"
+		" AND subsystem_vendor_id = ?4 AND subsystem_device_id = ?5 AND gone_at IS NULL",
 };
 
 

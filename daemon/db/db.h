@@ -53,6 +53,15 @@ int db_scan_commit(struct db *db, unsigned *ret_gone, struct pd_error *err);
 void db_scan_abort(struct db *db);
 
 /*
+ * Record that @devs, present and known, were seen on other drivers outside a scan (a move, a
+ * uevent): each one's driver, and that driver as its original one when it is a host driver and
+ * none is stored. One transaction. A device the table lacks is left to the next scan. -EBUSY
+ * during a scan.
+ */
+int db_devices_seen(struct db *db, const struct pd_device *const *devs, size_t n,
+		    struct pd_error *err);
+
+/*
  * Devices marked gone (in the database, absent from the last scan), as records with gone=true
  * and the identity fields, driver "", original_driver filled. Caller owns the array (clear each
  * record, then free()).

@@ -628,3 +628,64 @@ int db_list_gone(struct db *db, struct pd_device **ret_devs, size_t *ret_n, stru
 	return 0;
 }
 
+/* One device of db_devices_seen(). */
+static int device_seen(struct db *db, const struct pd_device *d, int64_t now, struct pd_error *err)
+{
+	_cleanup_reset_ sqlite3_stmt *s = db->stmt[DB_STMT_DEVICE_SEEN];
+	/* The rule of db_scan_put_device(): the first host driver seen, never vfio-pci. */
+	const char *orig = d->driver[0] && !streq(d->driver, DB_DRIVER_VFIO) ? d->driver : NULL;
+	int rc;
+
+	/* The identity as the INSERTs store it (bind_identity()). */
+	rc = sqlite3_bind_text(s, 1, d->address, -1, SQLITE_STATIC);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_text(s, 2, d->vendor_id, -1, SQLITE_STATIC);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_text(s, 3, d->device_id, -1, SQLITE_STATIC);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_text(s, 4, d->subsystem_vendor_id, -1, SQLITE_STATIC);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_text(s, 5, d->subsystem_device_id, -1, SQLITE_STATIC);
+	if (rc == SQLITE_OK)
+		rc = bind_text_or_null(s, 6, d->driver);
+	if (rc == SQLITE_OK)
+		rc = bind_text_or_null(s, 7, orig);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int64(s, 8, now);
+	if (rc != SQLITE_OK)
+		return db_fail(db, err, rc, "binding a device");
+	return step_done(db, s, "recording a device's driver", err);
+}
+
+int db_devices_seen(struct db *db, const struct pd_device *const *devs, size_t n,
+		    struct pd_error *err)
+{
+	int64_t now = db_now_usec();
+	int r = 0;
+
+	if (n == 0)
+		return 0;
+	if (db->scanning)
+		return pd_error_set(err, PD_ERR_INTERNAL, -EBUSY,
+				    "database %s: devices seen during a scan", db->path);
+	{
+		_cleanup_reset_ sqlite3_stmt *s = db->stmt[DB_STMT_BEGIN];
+
+		r = step_done(db, s, "starting a driver update", err);
+		if (r < 0)
+			return r;
+	}
+	for (size_t i = 0; i < n && r >= 0; i++)
+		r = device_seen(db, devs[i], now, err);
+	if (r >= 0) {
+		_cleanup_reset_ sqlite3_stmt *s = db->stmt[DB_STMT_COMMIT];
+
+		r = step_done(db, s, "committing a driver update", err);
+	}
+	if (r < 0) {
+		_cleanup_reset_ sqlite3_stmt *s = db->stmt[DB_STMT_ROLLBACK];
+
+		(void)sqlite3_step(s); /* the first error is the one to report */
+	}
+	return r;
+}

@@ -521,6 +521,53 @@ static void test_db_original_driver_is_first_host_driver(void **state)
 	db_free(db);
 }
 
+static void test_db_devices_seen_records_driver_outside_a_scan(void **state)
+{
+	struct fixture *fx = *state;
+	struct pd_device nic = dev("0000:01:00.0", "0x8086", "0x10d3", "e1000e", 11);
+	struct pd_device edu = dev("0000:02:00.0", "0x1234", "0x11e8", "", 12);
+	struct pd_device other = dev("0000:03:00.0", "0x1b36", "0x0010", "nvme", 13);
+	const struct pd_device *seen[] = { &nic, &edu, &other };
+	struct db *db = open_ok(fx->path);
+	char *s;
+
+	assert_int_equal(db_scan_begin(db, T0, NULL), 0);
+	assert_int_equal(db_scan_put_device(db, &nic, NULL, NULL), 0);
+	assert_int_equal(db_scan_put_device(db, &edu, NULL, NULL), 0);
+	assert_int_equal(db_scan_commit(db, NULL, NULL), 0);
+
+	/* Moved by hand: e1000e let go of the NIC, the edu got a host driver first time. */
+	nic.driver[0] = '\0';
+	snprintf(edu.driver, sizeof(edu.driver), "uio_pci_generic");
+	/* @other is not in the table (its scan has not come): left alone, no error. */
+	assert_int_equal(db_devices_seen(db, seen, 3, NULL), 0);
+	assert_int_equal(raw_int(fx->path, "SELECT count(*) FROM device WHERE driver IS NULL"
+					   " AND address = '0000:01:00.0'"),
+			 1);
+	s = raw_text(fx->path, "SELECT original_driver FROM device WHERE address = '0000:01:00.0'");
+	assert_string_equal(s, "e1000e");
+	free(s);
+	s = raw_text(fx->path, "SELECT driver || ' ' || original_driver FROM device"
+			       " WHERE address = '0000:02:00.0'");
+	assert_string_equal(s, "uio_pci_generic uio_pci_generic");
+	free(s);
+	assert_int_equal(raw_int(fx->path, "SELECT count(*) FROM device"), 2);
+
+	/* vfio-pci is never an original driver; a stored one stays. */
+	snprintf(nic.driver, sizeof(nic.driver), "vfio-pci");
+	assert_int_equal(db_devices_seen(db, seen, 1, NULL), 0);
+	s = raw_text(fx->path, "SELECT driver || ' ' || original_driver FROM device"
+			       " WHERE address = '0000:01:00.0'");
+	assert_string_equal(s, "vfio-pci e1000e");
+	free(s);
+
+	/* Not inside a scan. */
+	assert_int_equal(db_scan_begin(db, T0 + 1, NULL), 0);
+	assert_int_equal(db_devices_seen(db, seen, 1, NULL), -EBUSY);
+	db_scan_abort(db);
+	db_free(db);
+}
+
 static void test_db_identity_change_is_new_row(void **state)
 {
 	struct fixture *fx = *state;
@@ -953,6 +1000,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_db_original_driver_is_first_host_driver, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_db_devices_seen_records_driver_outside_a_scan,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_db_identity_change_is_new_row, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_db_group_renumbering_keeps_row, setup,
