@@ -276,8 +276,23 @@ static void bump_generation(struct inv *inv)
 	}
 }
 
+/*
+ * The database's "driver at the last sighting" for devices whose driver changed outside a
+ * scan. The view is right whatever this says; a failure only leaves it to the next scan.
+ */
+static void record_drivers(struct inv *inv, const struct pd_device *const *devs, size_t n)
+{
+	struct pd_error err = PD_ERROR_INIT;
+
+	if (n > 0 && db_devices_seen(inv->db, devs, n, &err) < 0)
+		log_warning("Recording the drivers of %zu device(s) failed, the next scan will: %s",
+			    n, err.message);
+}
+
 int inv_refresh(struct inv *inv, const struct inv_update *u, size_t n, struct pd_error *err)
 {
+	_cleanup_free_ const struct pd_device **moved = calloc(n ? n : 1, sizeof(*moved));
+	size_t n_moved = 0;
 	struct grp_set *groups = NULL;
 	int r;
 
@@ -298,9 +313,12 @@ int inv_refresh(struct inv *inv, const struct inv_update *u, size_t n, struct pd
 			if (r < 0)
 				return inv_scan(inv, err);
 		}
+		if (moved && !streq(d->driver, driver))
+			moved[n_moved++] = d;
 		memcpy(d->driver, driver, sizeof(d->driver));
 		memcpy(d->driver_override, override, sizeof(d->driver_override));
 	}
+	record_drivers(inv, moved, n_moved);
 	/* Drivers decide viability: the groups must be rebuilt over the same records. */
 	r = grp_set_build(inv->devs, inv->n_devs, &groups);
 	if (r < 0)
@@ -370,8 +388,7 @@ static void publish_changes(const struct pd_device *old, size_t n_old, const str
 
 /*
  * Whether @now (just read) is the same function as @was in the view, so that only a scan's
- * per-device fields moved: identity, topology and VFs unchanged, and no original driver to
- * record (the database learns that at a scan only).
+ * per-device fields moved: identity, topology and VFs unchanged.
  */
 static bool same_function(const struct pd_device *was, const struct pd_device *now)
 {
@@ -380,14 +397,14 @@ static bool same_function(const struct pd_device *was, const struct pd_device *n
 	       streq(was->subsystem_device_id, now->subsystem_device_id) &&
 	       streq(was->class_id, now->class_id) && was->iommu_group == now->iommu_group &&
 	       streq(was->physfn, now->physfn) && streq(was->parent, now->parent) &&
-	       was->sriov_num_vfs == now->sriov_num_vfs &&
-	       (was->original_driver || now->driver[0] == '\0' || streq(now->driver, "vfio-pci"));
+	       was->sriov_num_vfs == now->sriov_num_vfs;
 }
 
 int inv_update_devices(struct inv *inv, const char *const *addrs, size_t n)
 {
 	_cleanup_free_ struct pd_device *now = NULL, *saved = NULL;
 	_cleanup_free_ size_t *idx = NULL;
+	_cleanup_free_ const struct pd_device **ptrs = NULL;
 	struct grp_set *groups = NULL;
 	struct crit_set *crit = NULL;
 	size_t m = 0;
@@ -398,7 +415,8 @@ int inv_update_devices(struct inv *inv, const char *const *addrs, size_t n)
 	now = calloc(n, sizeof(*now));
 	saved = calloc(n, sizeof(*saved));
 	idx = calloc(n, sizeof(*idx));
-	if (!now || !saved || !idx)
+	ptrs = calloc(n, sizeof(*ptrs));
+	if (!now || !saved || !idx || !ptrs)
 		return -ENOMEM;
 
 	/* Read everything first: the view changes only when every device could be placed. */
@@ -416,7 +434,6 @@ int inv_update_devices(struct inv *inv, const char *const *addrs, size_t n)
 		r = sysfs_pci_read_device(inv->sysfs, addrs[i], &now[m]);
 		if (r < 0)
 			return -ESTALE; /* gone, or unreadable: a scan says what is true */
-		now[m].original_driver = d->original_driver; /* borrowed, for same_function() */
 		if (!same_function(d, &now[m]))
 			return -ESTALE;
 		/* Only the sysfs part can differ; the owned strings stay with the record. */
@@ -427,20 +444,39 @@ int inv_update_devices(struct inv *inv, const char *const *addrs, size_t n)
 	if (m == 0)
 		return 0;
 
+	/* A first host driver is the original one, as db_scan_put_device() decides. */
+	for (size_t j = 0; j < m; j++) {
+		const struct pd_device *d = &inv->devs[idx[j]];
+		if (!d->original_driver && now[j].driver[0] && !streq(now[j].driver, "vfio-pci")) {
+			now[j].original_driver = strdup(now[j].driver);
+			if (!now[j].original_driver) {
+				for (size_t k = 0; k < j; k++)
+					free(now[k].original_driver);
+				return -ENOMEM;
+			}
+		}
+	}
 	for (size_t j = 0; j < m; j++) {
 		struct pd_device *d = &inv->devs[idx[j]];
 		saved[j] = *d;
 		memcpy(d, &now[j], offsetof(struct pd_device, vendor_name));
+		if (now[j].original_driver)
+			d->original_driver = now[j].original_driver; /* was NULL */
 	}
 	/* Drivers decide viability: the groups are rebuilt over the same records. */
 	r = grp_set_build(inv->devs, inv->n_devs, &groups);
 	if (r < 0) {
-		for (size_t j = 0; j < m; j++)
+		for (size_t j = 0; j < m; j++) {
+			free(now[j].original_driver);
 			inv->devs[idx[j]] = saved[j];
+		}
 		return r;
 	}
 	grp_set_free(inv->groups);
 	inv->groups = groups;
+	for (size_t j = 0; j < m; j++)
+		ptrs[j] = &inv->devs[idx[j]];
+	record_drivers(inv, ptrs, m);
 	/* A driver makes or takes a disk or an interface: what the host uses is read again. */
 	if (crit_compute(inv->sysfs, inv->procfs, inv->devs, inv->n_devs, &crit) >= 0) {
 		crit_set_free(inv->crit);

@@ -74,10 +74,10 @@ int inv_refresh(struct inv *inv, const struct inv_update *u, size_t n, struct pd
  * uses for one device, after uevents said something about them changed (a driver bound or let
  * go) while the rest of the host did not. Then, as a scan would, rebuild the groups and the
  * host-critical set, publish device_changed for each driver change and move the generation on
- * when anything changed. Returns how many records changed; -ESTALE, with the view untouched,
- * when only a scan can tell (a device the view lacks, gone, moved to another group, parent or
- * PF, another VF count, or a first host driver the database must record); -ENOMEM. The
- * database catches up at the next scan. Never logs.
+ * when anything changed; the database gets each changed device's driver (and a first host
+ * driver as the original one). Returns how many records changed; -ESTALE, with the view
+ * untouched, when only a scan can tell (a device the view lacks, gone, moved to another
+ * group, parent or PF, another VF count); -ENOMEM. Logs only a failed database write.
  */
 int inv_update_devices(struct inv *inv, const char *const *addrs, size_t n);
 
