@@ -23,6 +23,7 @@
 #include "core/bind.h"
 #include "core/domains.h"
 #include "core/events.h"
+#include "core/hotplug.h"
 #include "core/inventory.h"
 #include "core/preflight.h"
 #include "core/workq.h"
@@ -41,6 +42,7 @@ struct passd {
 	struct procfs *procfs;
 	struct udevw_hwdb *hwdb;
 	struct udevw_monitor *monitor;
+	struct hotplug *hotplug;
 	struct db *db;
 	struct inv *inv;
 	struct bindsvc *bindsvc;
@@ -249,18 +251,6 @@ static void on_bind_tick(struct loop *l, int fd, uint32_t events, void *userdata
 		asgsvc_dispatch(p->asgsvc);
 }
 
-static void on_uevent(struct loop *l, int fd, uint32_t events, void *userdata)
-{
-	struct passd *p = userdata;
-	struct pd_error err = PD_ERROR_INIT;
-	int n = udevw_monitor_drain(p->monitor);
-
-	if (n <= 0)
-		return;
-	log_debug("%d PCI uevent(s), rescanning", n);
-	(void)inv_scan(p->inv, &err); /* logs; the previous view stays on failure */
-}
-
 /*
  * Hotplug events exist for the real /sys only. Registered before the first scan so nothing
  * can appear in between unnoticed; a simulated tree is rescanned periodically instead.
@@ -280,10 +270,23 @@ static int watch_uevents(struct passd *p)
 			    strerror(-r));
 		return 0;
 	}
-	r = loop_add_io(p->loop, udevw_monitor_get_fd(p->monitor), EPOLLIN, on_uevent, p);
+	log_info("Watching PCI hotplug events (%s)", source);
+	return 0;
+}
+
+/*
+ * Once the inventory and the binder exist: uevents are read from here on (those since
+ * watch_uevents() wait in the socket). A driver change re-reads its device, the rest rescans.
+ */
+static int follow_uevents(struct passd *p)
+{
+	int r;
+
+	if (!p->monitor)
+		return 0;
+	r = hotplug_new(p->loop, p->monitor, p->inv, p->bindsvc, &p->hotplug);
 	if (r < 0)
 		return log_error_errno(r, "Cannot watch the udev monitor: %m");
-	log_info("Watching PCI hotplug events (%s)", source);
 	return 0;
 }
 
@@ -362,6 +365,7 @@ static void passd_teardown(struct passd *p)
 	}
 	/* Domain requests in flight (a start, a stop) get their answers too. */
 	workq_drain(p->workq);
+	hotplug_free(p->hotplug); /* before the binder, the inventory, the monitor, the loop */
 	if (p->api)
 		api_server_dispatch_all(p->api);
 	api_server_free(p->api);
@@ -495,6 +499,9 @@ static int passd_setup(struct passd *p)
 	if (recovered > 0 && inv_scan(p->inv, &err) < 0)
 		return -EIO; /* logged */
 	r = bindsvc_reconcile(p->bindsvc);
+	if (r < 0)
+		return r; /* logged */
+	r = follow_uevents(p);
 	if (r < 0)
 		return r; /* logged */
 	r = asgsvc_new(p->inv, p->bindsvc, p->domsvc, p->sysfs, p->db, acfg.op_timeout_ms,

@@ -12,7 +12,8 @@ daemon_core_libcore_a_SOURCES = daemon/core/inventory.c daemon/core/inventory.h 
 	daemon/core/workq.c daemon/core/workq.h \
 	daemon/core/assign.c daemon/core/assign.h daemon/core/assign-job.c \
 	daemon/core/assign-job.h daemon/core/assign-plan.c daemon/core/assign-priv.h \
-	daemon/core/events.c daemon/core/events.h daemon/core/metrics.c daemon/core/metrics.h
+	daemon/core/events.c daemon/core/events.h daemon/core/metrics.c daemon/core/metrics.h \
+	daemon/core/hotplug.c daemon/core/hotplug.h
 daemon_core_libcore_a_CFLAGS = $(AM_CFLAGS) $(PTHREAD_CFLAGS)
 CORE_LIBS = daemon/core/libcore.a daemon/sysfs/libsysfs.a daemon/procfs/libprocfs.a \
 	daemon/kmod/libkmodw.a \
