@@ -89,14 +89,3 @@ int udevw_monitor_receive(struct udevw_monitor *m, struct udevw_event *ret)
 	}
 	return 0;
 }
-
-int udevw_monitor_drain(struct udevw_monitor *m)
-{
-	struct udevw_event ev;
-	int n = 0;
-
-	while (udevw_monitor_receive(m, &ev) > 0)
-		if (ev.action != UDEVW_ACTION_OTHER)
-			n++;
-	return n;
-}

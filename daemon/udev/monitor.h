@@ -44,10 +44,4 @@ int udevw_monitor_get_fd(const struct udevw_monitor *m);
  */
 int udevw_monitor_receive(struct udevw_monitor *m, struct udevw_event *ret);
 
-/*
- * Drain pending events; returns how many PCI devices were added, removed or changed driver
- * ("add", "remove", "bind", "unbind", "change"), 0 when none, or a negative errno.
- */
-int udevw_monitor_drain(struct udevw_monitor *m);
-
 const char *udevw_action_to_string(enum udevw_action a);
