@@ -218,6 +218,9 @@ static void on_rescan(struct loop *l, int fd, uint32_t events, void *userdata)
 
 	if (read(fd, &ticks, sizeof(ticks)) < 0 && errno == EAGAIN)
 		return;
+	/* A scan reads the devices a move has in hand, and can hang with a hung driver: next tick. */
+	if (bindsvc_any_busy(p->bindsvc))
+		return;
 	if (inv_scan(p->inv, &err) < 0)
 		return; /* logged; the previous view stays */
 	if (inv_generation(p->inv) != gen)
