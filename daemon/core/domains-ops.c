@@ -23,6 +23,41 @@ static bool has_hostdev(const struct virt_hostdev *h, size_t n, const char *addr
 	return false;
 }
 
+/* A domain's PCI hostdevs as libvirt has them: persistent when defined, live when running. */
+struct hostdevs {
+	bool persistent, active;
+	struct virt_hostdev *cfg, *live;
+	size_t ncfg, nlive;
+};
+
+static void hostdevs_done(struct hostdevs *h)
+{
+	free(h->cfg);
+	free(h->live);
+}
+
+static int hostdevs_read(struct domsvc *ds, struct virt_conn *c, const char *name,
+			 struct hostdevs *h, struct pd_error *err)
+{
+	struct virt_error verr = { 0 };
+	struct virt_domain v = { 0 };
+	int r;
+
+	r = virt_domain_get(c, name, &v, &verr);
+	if (r < 0)
+		return domsvc_call_failed(ds, c, "the lookup", name, r, &verr, err);
+	h->persistent = v.persistent;
+	h->active = v.state != VIRT_STATE_SHUTOFF;
+	virt_domain_done(&v);
+	if (h->persistent)
+		r = virt_domain_get_hostdevs(c, name, true, &h->cfg, &h->ncfg, &verr);
+	if (r == 0 && h->active)
+		r = virt_domain_get_hostdevs(c, name, false, &h->live, &h->nlive, &verr);
+	if (r < 0)
+		return domsvc_call_failed(ds, c, "reading the definition", name, r, &verr, err);
+	return 0;
+}
+
 /* One change of the undo log: what to take back on failure. */
 struct hostdev_step {
 	const char *addr;
@@ -33,12 +68,10 @@ int domsvc_attach(struct domsvc *ds, const char *name, const char *const *addrs,
 		  struct pd_error *err)
 {
 	_cleanup_(virt_conn_unrefp) struct virt_conn *c = NULL;
-	_cleanup_free_ struct virt_hostdev *cfg = NULL, *live = NULL;
+	_cleanup_(hostdevs_done) struct hostdevs h = { 0 };
 	_cleanup_free_ struct hostdev_step *done = NULL;
 	struct virt_error verr = { 0 };
-	struct virt_domain v = { 0 };
-	size_t ncfg = 0, nlive = 0, ndone = 0;
-	bool active;
+	size_t ndone = 0;
 	int r;
 
 	r = domsvc_check_name(name, err);
@@ -51,17 +84,9 @@ int domsvc_attach(struct domsvc *ds, const char *name, const char *const *addrs,
 	r = domsvc_get_conn(ds, &c, err);
 	if (r < 0)
 		return r;
-	r = virt_domain_get(c, name, &v, &verr);
+	r = hostdevs_read(ds, c, name, &h, err);
 	if (r < 0)
-		return domsvc_call_failed(ds, c, "the lookup", name, r, &verr, err);
-	active = v.state != VIRT_STATE_SHUTOFF;
-	if (v.persistent)
-		r = virt_domain_get_hostdevs(c, name, true, &cfg, &ncfg, &verr);
-	if (r == 0 && active)
-		r = virt_domain_get_hostdevs(c, name, false, &live, &nlive, &verr);
-	virt_domain_done(&v);
-	if (r < 0)
-		return domsvc_call_failed(ds, c, "reading the definition", name, r, &verr, err);
+		return r;
 	done = calloc(2 * n + 1, sizeof(*done));
 	if (!done)
 		return pd_error_set(err, PD_ERR_INTERNAL, -ENOMEM, "out of memory");
@@ -69,13 +94,13 @@ int domsvc_attach(struct domsvc *ds, const char *name, const char *const *addrs,
 	for (size_t i = 0; i < n; i++) {
 		const char *a = addrs[i];
 
-		if (v.persistent && !has_hostdev(cfg, ncfg, a)) {
+		if (h.persistent && !has_hostdev(h.cfg, h.ncfg, a)) {
 			r = virt_domain_attach_hostdev(c, name, a, false, &verr);
 			if (r < 0)
 				goto rollback;
 			done[ndone++] = (struct hostdev_step){ a, false };
 		}
-		if (active && !has_hostdev(live, nlive, a)) {
+		if (h.active && !has_hostdev(h.live, h.nlive, a)) {
 			r = virt_domain_attach_hostdev(c, name, a, true, &verr);
 			if (r < 0)
 				goto rollback;
@@ -149,11 +174,8 @@ int domsvc_detach(struct domsvc *ds, const char *name, const char *const *addrs,
 		  struct pd_error *err)
 {
 	_cleanup_(virt_conn_unrefp) struct virt_conn *c = NULL;
-	_cleanup_free_ struct virt_hostdev *cfg = NULL, *live = NULL;
+	_cleanup_(hostdevs_done) struct hostdevs h = { 0 };
 	struct virt_error verr = { 0 };
-	struct virt_domain v = { 0 };
-	size_t ncfg = 0, nlive = 0;
-	bool active;
 	int r, first = 0;
 
 	r = domsvc_check_name(name, err);
@@ -162,21 +184,13 @@ int domsvc_detach(struct domsvc *ds, const char *name, const char *const *addrs,
 	r = domsvc_get_conn(ds, &c, err);
 	if (r < 0)
 		return r;
-	r = virt_domain_get(c, name, &v, &verr);
+	r = hostdevs_read(ds, c, name, &h, err);
 	if (r < 0)
-		return domsvc_call_failed(ds, c, "the lookup", name, r, &verr, err);
-	active = v.state != VIRT_STATE_SHUTOFF;
-	if (v.persistent)
-		r = virt_domain_get_hostdevs(c, name, true, &cfg, &ncfg, &verr);
-	if (r == 0 && active)
-		r = virt_domain_get_hostdevs(c, name, false, &live, &nlive, &verr);
-	virt_domain_done(&v);
-	if (r < 0)
-		return domsvc_call_failed(ds, c, "reading the definition", name, r, &verr, err);
+		return r;
 
 	/* Release goes as far as it can: every hostdev that can come out does, the first error is kept. */
-	for (size_t i = 0; active && i < n; i++) {
-		if (!has_hostdev(live, nlive, addrs[i]))
+	for (size_t i = 0; h.active && i < n; i++) {
+		if (!has_hostdev(h.live, h.nlive, addrs[i]))
 			continue;
 		r = virt_domain_detach_hostdev(c, name, addrs[i], true, &verr);
 		if (r < 0 && first == 0)
@@ -192,7 +206,7 @@ int domsvc_detach(struct domsvc *ds, const char *name, const char *const *addrs,
 	 * before the persistent definition changes: the assignment stays as it is, and the
 	 * guest's late "device removed" event, or a stop of the domain, lets a retry finish.
 	 */
-	if (first == 0 && active) {
+	if (first == 0 && h.active) {
 		r = wait_live_gone(c, name, addrs, n, &verr);
 		if (r == -EBUSY)
 			return pd_error_set(err, PD_ERR_CONFLICT, r,
@@ -205,7 +219,7 @@ int domsvc_detach(struct domsvc *ds, const char *name, const char *const *addrs,
 	for (size_t i = 0; i < n; i++) {
 		const char *a = addrs[i];
 
-		if (has_hostdev(cfg, ncfg, a)) {
+		if (has_hostdev(h.cfg, h.ncfg, a)) {
 			r = virt_domain_detach_hostdev(c, name, a, false, &verr);
 			if (r < 0 && first == 0)
 				first = domsvc_call_failed(ds, c, "the hostdev detach", name, r, &verr, err);
