@@ -46,7 +46,7 @@ integration_tests = \
 	tests/integration/t8300-openapi.sh
 TESTS += $(integration_tests)
 EXTRA_DIST += $(integration_tests) tests/lib/test-lib.sh tests/check-layering.sh \
-	tests/lib/libvirt-lib.sh tests/lib/prom-lint.awk \
+	tests/lib/libvirt-lib.sh tests/lib/libvirt-test.sh tests/lib/prom-lint.awk \
 	tests/fixtures/real tests/web/package.json tests/web/package-lock.json \
 	tests/web/dashboard.test.js tests/web/actions.test.js tests/web/web-lib.sh \
 	tests/web/openapi-check.js tests/web/screenshot.js tests/web/docs-screenshots.sh \

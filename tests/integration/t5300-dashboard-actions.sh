@@ -6,17 +6,7 @@ test_description='the dashboard acts: bind and assign from the page with the dry
 web_require
 sim_live_require
 
-# libvirt's test driver: a fake host with one domain to assign to (as in t6200-assign.sh).
-cat >"$TRASH/node.xml" <<-\EOF
-<node>
-  <cpu><mhz>2000</mhz><model>x86_64</model><nodes>1</nodes><sockets>1</sockets><cores>2</cores><threads>1</threads></cpu>
-  <memory>8388608</memory>
-  <domain type='test'>
-    <name>gpu-vm</name><memory>524288</memory><vcpu>1</vcpu><os><type>hvm</type></os>
-    <test:runstate xmlns:test='http://libvirt.org/schemas/domain/test/1.0'>5</test:runstate>
-  </domain>
-</node>
-EOF
+. "$top_srcdir/tests/lib/libvirt-test.sh"
 
 # The page's control requests (actions.test.js --control): passd comes back on its port, with libvirt.
 web_daemon_start() {
@@ -28,10 +18,9 @@ SHOT=${PASSD_SCREENSHOT:-$top_builddir/tests/web/t5300-actions.png}
 
 test_expect_success 'setup: the desktop host live, passd with the libvirt test driver' '
 	sim_live_start desktop &&
-	passd_start --libvirt-uri "test://$TRASH/node.xml" &&
-	i=0 && until curl -sSf -o h.json "$PASSD_URL/v1/health" && jq -e ".libvirt.connected" h.json >/dev/null; do
-		i=$((i + 1)) && test $i -lt 100 && sleep 0.05 || return 1; done &&
-	jq -e ".caller.role == \"admin\"" h.json
+	test_driver_node gpu-vm >"$TRASH/node.xml" &&
+	test_driver_passd &&
+	jq -e ".caller.role == \"admin\"" health.json
 '
 
 test_expect_success 'chromium drives the actions' '

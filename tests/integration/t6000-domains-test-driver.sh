@@ -2,43 +2,7 @@
 test_description='GET /v1/domains, start and stop through the libvirt test driver, and no libvirt'
 . "$top_srcdir/tests/lib/test-lib.sh"
 
-# libvirt's test driver, through the real libvirt library: test:///ABS/PATH.xml gives a fresh
-# host for every connection opened, and passd keeps one, so the state below lasts as long as
-# passd's connection (a reconnect would start from the file again).
-write_node() {
-	cat >"$TRASH/node.xml" <<-\EOF
-	<node>
-	  <cpu><mhz>2000</mhz><model>x86_64</model><nodes>1</nodes><sockets>1</sockets><cores>2</cores><threads>1</threads></cpu>
-	  <memory>8388608</memory>
-	  <domain type='test' xmlns:test='http://libvirt.org/schemas/domain/test/1.0'>
-	    <name>gpu-vm</name><uuid>182ae403-bc76-4452-84e4-3d348ec3ed1e</uuid>
-	    <memory>524288</memory><vcpu>1</vcpu><os><type>hvm</type></os>
-	    <devices>
-	      <hostdev mode='subsystem' type='pci' managed='no'><source><address domain='0x0000' bus='0x65' slot='0x00' function='0x0'/></source></hostdev>
-	      <hostdev mode='subsystem' type='pci' managed='yes'><source><address domain='0x0000' bus='0x65' slot='0x00' function='0x1'/></source></hostdev>
-	    </devices>
-	    <test:runstate>5</test:runstate>
-	  </domain>
-	  <domain type='test'>
-	    <name>web.1</name><memory>524288</memory><vcpu>1</vcpu><os><type>hvm</type></os>
-	  </domain>
-	</node>
-	EOF
-}
-
-# wait_libvirt true|false: /v1/health's libvirt.connected becomes that within 5 s.
-wait_libvirt() {
-	_i=0
-	while [ $_i -lt 100 ]; do
-		curl -sS -o health.json "$PASSD_URL/v1/health" &&
-		jq -e --argjson c "$1" ".libvirt.connected == \$c" health.json >/dev/null && return 0
-		sleep 0.05
-		_i=$((_i + 1))
-	done
-	echo "libvirt.connected is not $1 after 5 s:" >&2
-	cat health.json >&2
-	return 1
-}
+. "$top_srcdir/tests/lib/libvirt-test.sh"
 
 post() { # post PATH [CURL ARGS...]: POST over TCP; body to ./body, status to stdout
 	_p=$1
@@ -48,9 +12,9 @@ post() { # post PATH [CURL ARGS...]: POST over TCP; body to ./body, status to st
 
 test_expect_success 'setup: a test-driver host with two domains' '
 	sim_new desktop &&
-	write_node &&
-	passd_start --libvirt-uri "test://$TRASH/node.xml" &&
-	wait_libvirt true
+	test_driver_node "gpu-vm uuid=182ae403-bc76-4452-84e4-3d348ec3ed1e hostdev=0000:65:00.0 managed=0000:65:00.1" \
+		"web.1 running" >"$TRASH/node.xml" &&
+	test_driver_passd
 '
 
 test_expect_success 'health says libvirt is connected, with its URI and no error' '

@@ -3,46 +3,7 @@ test_description='assignments on the live simulator and the libvirt test driver:
 . "$top_srcdir/tests/lib/test-lib.sh"
 
 sim_live_require
-
-# libvirt's test driver through the real library: passd keeps one connection, so the state
-# below lasts as long as passd runs. legacy-vm holds 0000:00:14.2 (group 3) as a hostdev that
-# passd did not add.
-write_node() {
-	cat >"$TRASH/node.xml" <<-\EOF
-	<node>
-	  <cpu><mhz>2000</mhz><model>x86_64</model><nodes>1</nodes><sockets>1</sockets><cores>2</cores><threads>1</threads></cpu>
-	  <memory>8388608</memory>
-	  <domain type='test'>
-	    <name>gpu-vm</name><memory>524288</memory><vcpu>1</vcpu><os><type>hvm</type></os>
-	    <test:runstate xmlns:test='http://libvirt.org/schemas/domain/test/1.0'>5</test:runstate>
-	  </domain>
-	  <domain type='test'>
-	    <name>other-vm</name><memory>524288</memory><vcpu>1</vcpu><os><type>hvm</type></os>
-	    <test:runstate xmlns:test='http://libvirt.org/schemas/domain/test/1.0'>5</test:runstate>
-	  </domain>
-	  <domain type='test'>
-	    <name>legacy-vm</name><memory>524288</memory><vcpu>1</vcpu><os><type>hvm</type></os>
-	    <devices>
-	      <hostdev mode='subsystem' type='pci' managed='no'><source><address domain='0x0000' bus='0x00' slot='0x14' function='0x2'/></source></hostdev>
-	    </devices>
-	    <test:runstate xmlns:test='http://libvirt.org/schemas/domain/test/1.0'>5</test:runstate>
-	  </domain>
-	</node>
-	EOF
-}
-
-wait_libvirt() {
-	_i=0
-	while [ $_i -lt 100 ]; do
-		curl -sS -o health.json "$PASSD_URL/v1/health" &&
-		jq -e ".libvirt.connected == true" health.json >/dev/null && return 0
-		sleep 0.05
-		_i=$((_i + 1))
-	done
-	echo "libvirt not connected after 5 s" >&2
-	cat health.json >&2
-	return 1
-}
+. "$top_srcdir/tests/lib/libvirt-test.sh"
 
 post() { # post PATH [CURL ARGS...]: status to stdout, body to ./body
 	_p=$1
@@ -54,26 +15,11 @@ del() {
 	api "$1" -X DELETE
 }
 
-# domain_hostdevs NAME: the PCI hostdevs of a domain, one a line, from GET /v1/domains.
-domain_hostdevs() {
-	curl -sSf "$PASSD_URL/v1/domains" >doms.json &&
-	jq -r --arg n "$1" '.domains[] | select(.name == $n) | .hostdevs[].address' doms.json
-}
-
-domain_state() {
-	curl -sSf "$PASSD_URL/v1/domains" >doms.json &&
-	jq -r --arg n "$1" '.domains[] | select(.name == $n) | .state' doms.json
-}
-
-db() {
-	sqlite3 -readonly "$TRASH/passd.db" "$1"
-}
-
+# legacy-vm holds 0000:00:14.2 (group 3) as a hostdev that passd did not add.
 test_expect_success 'setup: the desktop profile live, and a test-driver host' '
 	sim_live_start desktop &&
-	write_node &&
-	passd_start --libvirt-uri "test://$TRASH/node.xml" --op-timeout 1 &&
-	wait_libvirt
+	test_driver_node gpu-vm other-vm "legacy-vm hostdev=0000:00:14.2" >"$TRASH/node.xml" &&
+	test_driver_passd --op-timeout 1
 '
 
 test_expect_success 'a dry run answers the plan (GPU and its HDMI audio) and changes nothing' '
@@ -340,8 +286,7 @@ test_expect_success 'a quarantined device is refused (409) until cleared, and th
 	api_error_is conflict &&
 	jq -e ".error.message | test(\"quarantined\")" body &&
 	passd_stop &&
-	passd_start --libvirt-uri "test://$TRASH/node.xml" --op-timeout 1 &&
-	wait_libvirt &&
+	test_driver_passd --op-timeout 1 &&
 	api_expect 200 /v1/devices/0000:06:00.0 &&
 	jq -e ".state == \"quarantined\"" body &&
 	test "$(post /v1/devices/0000:06:00.0/clear)" = 200 &&

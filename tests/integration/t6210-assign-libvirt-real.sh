@@ -19,10 +19,6 @@ config_hostdevs() {
 		grep -v "^0000:00:" | sort
 }
 
-db() {
-	sqlite3 -readonly "$TRASH/passd.db" "$1"
-}
-
 sim_live_require
 
 test_expect_success 'setup: a private libvirtd, a tiny TCG domain, the desktop profile live' '

@@ -3,45 +3,12 @@ test_description='a release whose group cannot go back to its host drivers ends 
 . "$top_srcdir/tests/lib/test-lib.sh"
 
 sim_live_require
-
-# libvirt's test driver cannot detach from a running domain (t6200): gpu-vm stays shut off, so
-# every release gets past its detach and on to the unbind, where the simulator's faults bite.
-cat >"$TRASH/node.xml" <<-\EOF
-<node>
-  <cpu><mhz>2000</mhz><model>x86_64</model><nodes>1</nodes><sockets>1</sockets><cores>2</cores><threads>1</threads></cpu>
-  <memory>8388608</memory>
-  <domain type='test'>
-    <name>gpu-vm</name><memory>524288</memory><vcpu>1</vcpu><os><type>hvm</type></os>
-    <test:runstate xmlns:test='http://libvirt.org/schemas/domain/test/1.0'>5</test:runstate>
-  </domain>
-</node>
-EOF
-
-wait_libvirt() {
-	_i=0
-	while [ $_i -lt 100 ]; do
-		curl -sS -o health.json "$PASSD_URL/v1/health" &&
-		jq -e ".libvirt.connected == true" health.json >/dev/null && return 0
-		sleep 0.05
-		_i=$((_i + 1))
-	done
-	echo "libvirt not connected after 5 s" >&2
-	return 1
-}
+. "$top_srcdir/tests/lib/libvirt-test.sh"
 
 post() { # post PATH [CURL ARGS...]: status to stdout, body to ./body
 	_p=$1
 	shift
 	api "$_p" -X POST -H "Content-Type: application/json" "$@"
-}
-
-domain_hostdevs() {
-	curl -sSf "$PASSD_URL/v1/domains" >doms.json &&
-	jq -r --arg n "$1" '.domains[] | select(.name == $n) | .hostdevs[].address' doms.json
-}
-
-db() {
-	sqlite3 -readonly "$TRASH/passd.db" "$1"
 }
 
 # assign_gpu: the GPU and its HDMI audio (group 10) to gpu-vm; the new id in $id.
@@ -53,10 +20,12 @@ assign_gpu() {
 	test "$(domain_hostdevs gpu-vm | wc -l)" = 2
 }
 
+# libvirt's test driver cannot detach from a running domain (t6200): gpu-vm stays shut off, so
+# every release gets past its detach and on to the unbind, where the simulator's faults bite.
 test_expect_success 'setup: the desktop profile live, a test-driver host, the GPU assigned' '
 	sim_live_start desktop &&
-	passd_start --libvirt-uri "test://$TRASH/node.xml" &&
-	wait_libvirt &&
+	test_driver_node gpu-vm >"$TRASH/node.xml" &&
+	test_driver_passd &&
 	assign_gpu
 '
 

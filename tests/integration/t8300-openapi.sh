@@ -6,6 +6,7 @@ command -v node >/dev/null 2>&1 || skip_all 'node is not installed (scripts/inst
 [ -d "$top_srcdir/tests/web/node_modules/ajv" ] && [ -d "$top_srcdir/tests/web/node_modules/js-yaml" ] ||
 	skip_all 'ajv and js-yaml are not installed (scripts/install-deps runs npm ci in tests/web)'
 sim_live_require
+. "$top_srcdir/tests/lib/libvirt-test.sh"
 
 SPEC="$top_srcdir/schema/openapi.yaml"
 CHECK="node $top_srcdir/tests/web/openapi-check.js $SPEC"
@@ -18,17 +19,6 @@ test_expect_success 'the spec has exactly the routes of passd --list-routes, wit
 	$CHECK routes | sort >got &&
 	test_cmp want got
 '
-
-cat >"$TRASH/node.xml" <<-\EOF
-<node>
-  <cpu><mhz>2000</mhz><model>x86_64</model><nodes>1</nodes><sockets>1</sockets><cores>2</cores><threads>1</threads></cpu>
-  <memory>8388608</memory>
-  <domain type='test'>
-    <name>gpu-vm</name><memory>524288</memory><vcpu>1</vcpu><os><type>hvm</type></os>
-    <test:runstate xmlns:test='http://libvirt.org/schemas/domain/test/1.0'>5</test:runstate>
-  </domain>
-</node>
-EOF
 
 # hit PATTERN METHOD PATH [CURL ARGS...]: one request as admin (test-lib's .curlrc; -q first
 # skips it: anonymous, or another token); its answer is a line of ./cases for openapi-check.js.
@@ -49,9 +39,8 @@ json() {
 
 test_expect_success 'setup: an SR-IOV host live, passd with the libvirt test driver' '
 	sim_live_start sriov-host &&
-	passd_start --libvirt-uri "test://$TRASH/node.xml" &&
-	i=0 && until curl -sSf -o h.json "$PASSD_URL/v1/health" && jq -e ".libvirt.connected" h.json >/dev/null; do
-		i=$((i + 1)) && test $i -lt 100 && sleep 0.05 || return 1; done &&
+	test_driver_node gpu-vm >"$TRASH/node.xml" &&
+	test_driver_passd &&
 	: >cases
 '
 

@@ -1,5 +1,6 @@
 # libvirt-lib.sh - a private libvirtd with QEMU for the tests that need a real one (t6100,
-# t6210). Source it after test-lib.sh; it skips the whole file where it cannot run.
+# t6210). Source it after test-lib.sh; it skips the whole file where it cannot run. It brings
+# libvirt-test.sh along (wait_libvirt, domain_hostdevs, db).
 #
 # A private libvirtd: its own mount namespace puts /run, /etc/libvirt, /var/lib/libvirt and
 # /var/log/libvirt in the trash directory, and its sockets in $LV/sock, so it never meets the
@@ -10,6 +11,8 @@ LV=$TRASH/lv
 LV_CACHE=${PASSD_LIBVIRT_CACHE:-$top_builddir/tests/.libvirt-cache}
 LV_URI="qemu:///system?socket=$LV/sock/libvirt-sock"
 LV_PID=
+
+. "$top_srcdir/tests/lib/libvirt-test.sh"
 
 [ "$(id -u)" -eq 0 ] || skip_all "a private libvirtd needs root (mount namespace)"
 for c in libvirtd virsh qemu-system-x86_64 unshare; do
@@ -80,18 +83,3 @@ lv_cleanup() {
 trap 'lv_cleanup; cleanup' EXIT
 
 vsh() { virsh -q -c "$LV_URI" "$@"; }
-
-# wait_libvirt true|false SECONDS: until passd's /v1/health says libvirt.connected is that.
-wait_libvirt() {
-	_n=$(($2 * 20))
-	_i=0
-	while [ $_i -lt $_n ]; do
-		curl -sS -m 2 -o health.json "$PASSD_URL/v1/health" 2>/dev/null &&
-		jq -e --argjson c "$1" ".libvirt.connected == \$c" health.json >/dev/null && return 0
-		sleep 0.05
-		_i=$((_i + 1))
-	done
-	echo "libvirt.connected is not $1 after $2 s:" >&2
-	cat health.json >&2
-	return 1
-}

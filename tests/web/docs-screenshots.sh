@@ -7,28 +7,15 @@ test_description='the screenshots of docs/'
 . "$top_srcdir/tests/lib/test-lib.sh"
 sim_live_require
 
-cat >"$TRASH/node.xml" <<-\EOF
-<node>
-  <cpu><mhz>2000</mhz><model>x86_64</model><nodes>1</nodes><sockets>1</sockets><cores>2</cores><threads>1</threads></cpu>
-  <memory>8388608</memory>
-  <domain type='test'>
-    <name>gpu-vm</name><memory>524288</memory><vcpu>1</vcpu><os><type>hvm</type></os>
-    <test:runstate xmlns:test='http://libvirt.org/schemas/domain/test/1.0'>5</test:runstate>
-  </domain>
-  <domain type='test'>
-    <name>ml-train</name><memory>524288</memory><vcpu>1</vcpu><os><type>hvm</type></os>
-    <test:runstate xmlns:test='http://libvirt.org/schemas/domain/test/1.0'>5</test:runstate>
-  </domain>
-</node>
-EOF
+. "$top_srcdir/tests/lib/libvirt-test.sh"
+test_driver_node gpu-vm ml-train >"$TRASH/node.xml"
 
 # shot PROFILE ASSIGN BIND [DIALOG]: assign ASSIGN to gpu-vm (started), bind BIND, and open
 # DIALOG's bind plan in the picture.
 shot() {
 	sim_live_start "$1" &&
 	rm -f "$TRASH"/passd.db* &&
-	passd_start --libvirt-uri "test://$TRASH/node.xml" &&
-	sleep 1 &&
+	test_driver_passd &&
 	curl -sSf -o /dev/null -X POST -H "Content-Type: application/json" \
 		-d "{\"device\":\"$2\",\"domain\":\"gpu-vm\",\"start\":true}" "$PASSD_URL/v1/assignments" &&
 	curl -sSf -o /dev/null -X POST "$PASSD_URL/v1/devices/$3/bind" &&
