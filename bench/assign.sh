@@ -12,62 +12,16 @@
 set -eu
 here=$(cd "$(dirname "$0")/.." && pwd)
 runs=${1:-30}
-build=${BENCH_BUILD:-$here/build-bench} # BENCH_BUILD: another optimised tree
-work=$(mktemp -d "$( [ -w /dev/shm ] && echo /dev/shm || echo /tmp)/passd-assign-bench.XXXXXX")
-# An admin token (docs/security.md) that every curl sends, through $CURL_HOME/.curlrc.
-token=$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')
-echo "bench admin $(printf %s "$token" | sha256sum | cut -d' ' -f1)" >"$work/tokens"
-printf 'header = "Authorization: Bearer %s"\n' "$token" >"$work/.curlrc"
-CURL_HOME=$work
-export CURL_HOME
-pid= sim=
-stop() {
-	[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
-	[ -n "$sim" ] && kill "$sim" 2>/dev/null && wait "$sim" 2>/dev/null
-	pid= sim=
-	if grep -qs " $work/live fuse" /proc/mounts; then fusermount3 -u "$work/live"; fi
-	return 0
-}
-trap 'stop; rm -rf "$work"' EXIT
+. "$here/bench/lib.sh"
+bench_work assign-bench
+bench_build all tests/sim/passd-sim
+. "$here/tests/lib/libvirt-test.sh"
 
-cd "$here"
-[ -x configure ] || autoreconf -fi >/dev/null
-mkdir -p "$build"
-cd "$build"
-[ -f Makefile ] || "$here/configure" -q CFLAGS="-O2 -g"
-make -j2 >/dev/null 2>&1
-make tests/sim/passd-sim >/dev/null 2>&1
-
-live="$work/live"
-cat >"$work/node.xml" <<-\EOF
-<node>
-  <cpu><mhz>2000</mhz><model>x86_64</model><nodes>1</nodes><sockets>1</sockets><cores>2</cores><threads>1</threads></cpu>
-  <memory>8388608</memory>
-  <domain type='test'>
-    <name>bench-vm</name><memory>524288</memory><vcpu>1</vcpu><os><type>hvm</type></os>
-    <test:runstate xmlns:test='http://libvirt.org/schemas/domain/test/1.0'>5</test:runstate>
-  </domain>
-</node>
-EOF
+test_driver_node bench-vm >"$work/node.xml"
 
 start() { # start PROFILE: passd-sim, then passd with the test driver, ready and connected
-	mkdir -p "$live"
-	"$build/tests/sim/passd-sim" "$here/tests/sim/profiles/$1.profile" "$live" 2>"$work/sim.log" &
-	sim=$!
-	until [ -e "$live/sim/stats" ]; do sleep 0.05; done
-	log="$work/passd.$(date +%s%N).log"
-	rm -f "$work/passd.db"
-	"$build/daemon/passd" --config /dev/null --sysfs-root "$live/sys" --proc-root "$live/proc" \
-		--dev-root "$live/dev" --db "$work/passd.db" --listen tcp:127.0.0.1:0 \
-		--libvirt-uri "test://$work/node.xml" --web-dir "$here/web" --rescan-interval 0 \
-		--token-file "$work/tokens" --rate-limit 0 >"$log" 2>&1 &
-	pid=$!
-	i=0
-	until grep -qs ' ready: ' "$log"; do
-		i=$((i + 1)); [ $i -lt 400 ] || { cat "$log"; exit 1; }
-		sleep 0.05
-	done
-	url="http://127.0.0.1:$(sed -n 's/.*Listening on tcp:127\.0\.0\.1:\([0-9]*\).*/\1/p' "$log")"
+	bench_sim "$1"
+	bench_passd "$live" "test://$work/node.xml"
 	i=0
 	until curl -sS "$url/v1/health" | jq -e '.libvirt.connected == true' >/dev/null; do
 		i=$((i + 1)); [ $i -lt 100 ] || { echo "assign.sh: libvirt not connected" >&2; exit 1; }

@@ -12,57 +12,15 @@
 set -eu
 here=$(cd "$(dirname "$0")/.." && pwd)
 cycles=${1:-10}
-build=${BENCH_BUILD:-$here/build-bench}
-work=$(mktemp -d "$( [ -w /dev/shm ] && echo /dev/shm || echo /tmp)/passd-bind-prof.XXXXXX")
-token=$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')
-echo "bench admin $(printf %s "$token" | sha256sum | cut -d' ' -f1)" >"$work/tokens"
-printf 'header = "Authorization: Bearer %s"\n' "$token" >"$work/.curlrc"
-CURL_HOME=$work
-export CURL_HOME
-pid= sim=
-stop() {
-	[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
-	[ -n "$sim" ] && kill "$sim" 2>/dev/null && wait "$sim" 2>/dev/null
-	pid= sim=
-	if grep -qs " $work/live fuse" /proc/mounts; then fusermount3 -u "$work/live"; fi
-	return 0
-}
-trap 'stop; rm -rf "$work"' EXIT
+. "$here/bench/lib.sh"
+bench_work bind-prof
+bench_build all tests/sim/passd-sim
 
-cd "$here"
-[ -x configure ] || autoreconf -fi >/dev/null
-mkdir -p "$build"
-cd "$build"
-[ -f Makefile ] || "$here/configure" -q CFLAGS="-O2 -g"
-make -j2 >/dev/null 2>&1
-make tests/sim/passd-sim >/dev/null 2>&1
-
-profile="$here/tests/sim/profiles/bench-group16.profile"
 dev=0000:02:01.0
-live="$work/live"
-sys="$live/sys"
-
-mkdir -p "$live"
-"$build/tests/sim/passd-sim" "$profile" "$live" 2>"$work/sim.log" &
-sim=$!
-until [ -e "$live/sim/stats" ]; do sleep 0.05; done
+bench_sim bench-group16
 
 # start_passd WRAPPER...: passd under WRAPPER (valgrind, strace)
-start_passd() {
-	log="$work/passd.$(date +%s%N).log"
-	rm -f "$work/passd.db"*
-	"$@" "$build/daemon/passd" --config /dev/null --sysfs-root "$sys" \
-		--proc-root "$live/proc" --dev-root "$live/dev" --db "$work/passd.db" \
-		--listen tcp:127.0.0.1:0 --libvirt-uri none --web-dir "$here/web" \
-		--rescan-interval 0 --token-file "$work/tokens" --rate-limit 0 >"$log" 2>&1 &
-	pid=$!
-	i=0
-	until grep -qs ' ready: ' "$log"; do
-		i=$((i + 1)); [ $i -lt 1200 ] || { cat "$log"; exit 1; }
-		sleep 0.05
-	done
-	url="http://127.0.0.1:$(sed -n 's/.*Listening on tcp:127\.0\.0\.1:\([0-9]*\).*/\1/p' "$log")"
-}
+start_passd() { bench_passd "$live" none "$@"; }
 cycle() {
 	for op in bind unbind; do
 		curl -s -o "$work/out" -X POST "$url/v1/devices/$dev/$op"

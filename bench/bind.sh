@@ -11,60 +11,16 @@
 set -eu
 here=$(cd "$(dirname "$0")/.." && pwd)
 runs=${1:-30}
-build=${BENCH_BUILD:-$here/build-bench} # BENCH_BUILD: another optimised tree
-work=$(mktemp -d "$( [ -w /dev/shm ] && echo /dev/shm || echo /tmp)/passd-bind-bench.XXXXXX")
-# An admin token (docs/security.md) that every curl sends, through $CURL_HOME/.curlrc.
-token=$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')
-echo "bench admin $(printf %s "$token" | sha256sum | cut -d' ' -f1)" >"$work/tokens"
-printf 'header = "Authorization: Bearer %s"\n' "$token" >"$work/.curlrc"
-CURL_HOME=$work
-export CURL_HOME
-pid= sim=
-stop() {
-	[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
-	[ -n "$sim" ] && kill "$sim" 2>/dev/null && wait "$sim" 2>/dev/null
-	pid= sim=
-	if grep -qs " $work/live fuse" /proc/mounts; then fusermount3 -u "$work/live"; fi
-	return 0
-}
-trap 'stop; rm -rf "$work"' EXIT
+. "$here/bench/lib.sh"
+bench_work bind-bench
+bench_build all tests/sim/passd-sim
 
-cd "$here"
-[ -x configure ] || autoreconf -fi >/dev/null
-mkdir -p "$build"
-cd "$build"
-[ -f Makefile ] || "$here/configure" -q CFLAGS="-O2 -g"
-make -j2 >/dev/null 2>&1
-make tests/sim/passd-sim >/dev/null 2>&1
-
-profile="$here/tests/sim/profiles/bench-group16.profile"
 dev=0000:02:01.0
-live="$work/live"
 sys="$live/sys"
 
 # start_sim [passd-sim options]
-start_sim() {
-	mkdir -p "$live"
-	"$build/tests/sim/passd-sim" "$@" "$profile" "$live" 2>"$work/sim.log" &
-	sim=$!
-	until [ -e "$live/sim/stats" ]; do sleep 0.05; done
-}
-start_passd() {
-	# a new log each time: the last one's " ready: " line must not be taken for this one's
-	log="$work/passd.$(date +%s%N).log"
-	rm -f "$work/passd.db"
-	"$build/daemon/passd" --config /dev/null --sysfs-root "$sys" --proc-root "$live/proc" \
-		--dev-root "$live/dev" --db "$work/passd.db" --listen tcp:127.0.0.1:0 \
-		--libvirt-uri none --web-dir "$here/web" --rescan-interval 0 \
-		--token-file "$work/tokens" --rate-limit 0 >"$log" 2>&1 &
-	pid=$!
-	i=0
-	until grep -qs ' ready: ' "$log"; do
-		i=$((i + 1)); [ $i -lt 400 ] || { cat "$log"; exit 1; }
-		sleep 0.05
-	done
-	url="http://127.0.0.1:$(sed -n 's/.*Listening on tcp:127\.0\.0\.1:\([0-9]*\).*/\1/p' "$log")"
-}
+start_sim() { bench_sim bench-group16 "$@"; }
+start_passd() { bench_passd "$live" none; }
 # the sim/stats keys we use, on one line: delay_ms handler_us requests delay_slept_us
 snap() { awk -F= '$1 == "delay_ms" {d = $2} $1 == "handler_us" {h = $2} $1 == "requests" {r = $2}
 	$1 == "delay_slept_us" {s = $2} END {print d, h, r, s}' "$live/sim/stats"; }
@@ -79,7 +35,7 @@ health() {
 	exit 1
 }
 # median and p95 of column $1 of stdin
-q() { awk -v c="$1" '{print $c}' | sort -g | awk '{a[NR] = $1} END {printf "%.2f %.2f", a[int((NR + 1) / 2)], a[int(NR * 0.95 + 0.999)]}'; }
+q() { bench_q "$1"; }
 
 # ---- the FUSE round trip: what a request costs beyond the simulator's handler ---------------
 # dash's `read` from a file: open, read, release; the same loop on tmpfs is the syscall floor.

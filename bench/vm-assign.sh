@@ -20,14 +20,9 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 
 if [ "${1:-}" != --guest ]; then
 	reps=${1:-3}
-	build=${BENCH_BUILD:-$here/build-bench}
 	set -e
-	cd "$here"
-	[ -x configure ] || autoreconf -fi >/dev/null
-	mkdir -p "$build"
-	cd "$build"
-	[ -f Makefile ] || "$here/configure" -q CFLAGS="-O2 -g"
-	make -j2 daemon/passd cli/passctl >/dev/null 2>&1
+	. "$here/bench/lib.sh"
+	bench_build daemon/passd cli/passctl
 	command -v virsh >/dev/null && command -v libvirtd >/dev/null ||
 		{ echo "vm-assign: needs libvirt-daemon-system (scripts/install-deps)" >&2; exit 2; }
 	caps=${PASSD_VM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/passd-vm}/libvirt-caps

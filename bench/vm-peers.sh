@@ -21,14 +21,9 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 
 if [ "${1:-}" != --guest ]; then
 	reps=${1:-5}
-	build=${BENCH_BUILD:-$here/build-bench}
 	set -e
-	cd "$here"
-	[ -x configure ] || autoreconf -fi >/dev/null
-	mkdir -p "$build"
-	cd "$build"
-	[ -f Makefile ] || "$here/configure" -q CFLAGS="-O2 -g"
-	make -j2 daemon/passd >/dev/null 2>&1
+	. "$here/bench/lib.sh"
+	bench_build daemon/passd
 	command -v virsh >/dev/null && command -v libvirtd >/dev/null && command -v lspci >/dev/null ||
 		{ echo "vm-peers: needs libvirt-daemon-system and pciutils (scripts/install-deps)" >&2; exit 2; }
 	exec "$here/tests/vm/vmrun.sh" -t mixed -c udev -T 900 -q -C "$here" \
