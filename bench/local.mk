@@ -8,4 +8,4 @@ bench_scan_bench_SOURCES = bench/scan-bench.c
 bench_scan_bench_CFLAGS = $(AM_CFLAGS) $(PTHREAD_CFLAGS)
 bench_scan_bench_LDADD = $(CORE_LIBS) $(JANSSON_LIBS)
 EXTRA_DIST += bench/lib.sh bench/discovery.sh bench/README.md bench/vm-peers.sh bench/assign.sh \
-	bench/bind-profile.sh bench/bind-ab.sh bench/cpu-mark.c
+	bench/bind.sh bench/bind-profile.sh bench/bind-ab.sh bench/vm-assign.sh bench/cpu-mark.c
