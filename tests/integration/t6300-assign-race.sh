@@ -3,20 +3,10 @@ test_description='100 concurrent assignments of one group to different domains: 
 . "$top_srcdir/tests/lib/test-lib.sh"
 
 sim_live_require
+. "$top_srcdir/tests/lib/libvirt-test.sh"
 
 ROUNDS=${T6300_ROUNDS:-20}
 CLIENTS=100
-
-# 100 shut-off domains vm000..vm099 in libvirt's test driver.
-write_node() {
-	{
-		echo "<node><cpu><mhz>2000</mhz><model>x86_64</model><nodes>1</nodes><sockets>1</sockets><cores>2</cores><threads>1</threads></cpu><memory>8388608</memory>"
-		for n in $(seq 0 $((CLIENTS - 1))); do
-			printf "<domain type='test'><name>vm%03d</name><memory>524288</memory><vcpu>1</vcpu><os><type>hvm</type></os><test:runstate xmlns:test='http://libvirt.org/schemas/domain/test/1.0'>5</test:runstate></domain>\n" "$n"
-		done
-		echo "</node>"
-	} >"$TRASH/node.xml"
-}
 
 # One curl process, CLIENTS transfers at once (-Z), each its own POST to another domain. Each
 # block starts with "next" (but the first), which also resets the .curlrc header, so the token
@@ -35,10 +25,6 @@ write_requests() {
 		write-out = "%{http_code}\n"
 		EOF
 	done
-}
-
-db() {
-	sqlite3 -readonly "$TRASH/passd.db" "$1"
 }
 
 # One round: the burst, then what the API, the database, the simulator and libvirt say, then
@@ -66,18 +52,11 @@ round() {
 	test "$(db "SELECT count(*) FROM assignment WHERE state <> 'released'")" = 0
 }
 
+# 100 shut-off domains vm000..vm099 in libvirt's test driver.
 test_expect_success 'setup: desktop profile live, 100 domains in the test driver' '
 	sim_live_start desktop &&
-	write_node &&
-	passd_start --libvirt-uri "test://$TRASH/node.xml" --max-connections-per-identity 512 \
-		--max-unauthenticated 512 --rate-limit 0 &&
-	i=0 &&
-	until curl -sS "$PASSD_URL/v1/health" | jq -e ".libvirt.connected" >/dev/null ||
-		test $i -ge 100; do
-		i=$((i + 1))
-		sleep 0.05
-	done &&
-	test $i -lt 100 &&
+	test_driver_node $(seq -f vm%03g 0 $((CLIENTS - 1))) >"$TRASH/node.xml" &&
+	test_driver_passd --max-connections-per-identity 512 --max-unauthenticated 512 --rate-limit 0 &&
 	write_requests
 '
 
