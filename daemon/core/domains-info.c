@@ -116,12 +116,11 @@ int domsvc_check_name(const char *name, struct pd_error *err)
 	return 0;
 }
 
-int domsvc_lookup(struct domsvc *ds, const char *name, struct domain_info *ret,
-		  struct pd_error *err)
+int domsvc_open(struct domsvc *ds, const char *name, struct virt_conn **ret_c,
+		struct virt_domain *ret_v, struct pd_error *err)
 {
 	_cleanup_(virt_conn_unrefp) struct virt_conn *c = NULL;
 	struct virt_error verr = { 0 };
-	struct virt_domain v = { 0 };
 	int r;
 
 	r = domsvc_check_name(name, err);
@@ -130,9 +129,23 @@ int domsvc_lookup(struct domsvc *ds, const char *name, struct domain_info *ret,
 	r = domsvc_get_conn(ds, &c, err);
 	if (r < 0)
 		return r;
-	r = virt_domain_get(c, name, &v, &verr);
+	r = virt_domain_get(c, name, ret_v, &verr);
 	if (r < 0)
 		return domsvc_call_failed(ds, c, "the lookup", name, r, &verr, err);
+	*ret_c = TAKE_PTR(c);
+	return 0;
+}
+
+int domsvc_lookup(struct domsvc *ds, const char *name, struct domain_info *ret,
+		  struct pd_error *err)
+{
+	_cleanup_(virt_conn_unrefp) struct virt_conn *c = NULL;
+	struct virt_domain v = { 0 };
+	int r;
+
+	r = domsvc_open(ds, name, &c, &v, err);
+	if (r < 0)
+		return r;
 	r = info_from_virt(&v, ret);
 	virt_domain_done(&v);
 	if (r < 0)

@@ -36,16 +36,18 @@ static void hostdevs_done(struct hostdevs *h)
 	free(h->live);
 }
 
-static int hostdevs_read(struct domsvc *ds, struct virt_conn *c, const char *name,
+/* Open domain @name (domsvc_open()) and read its hostdevs into @h. */
+static int hostdevs_read(struct domsvc *ds, const char *name, struct virt_conn **ret_c,
 			 struct hostdevs *h, struct pd_error *err)
 {
+	_cleanup_(virt_conn_unrefp) struct virt_conn *c = NULL;
 	struct virt_error verr = { 0 };
 	struct virt_domain v = { 0 };
 	int r;
 
-	r = virt_domain_get(c, name, &v, &verr);
+	r = domsvc_open(ds, name, &c, &v, err);
 	if (r < 0)
-		return domsvc_call_failed(ds, c, "the lookup", name, r, &verr, err);
+		return r;
 	h->persistent = v.persistent;
 	h->active = v.state != VIRT_STATE_SHUTOFF;
 	virt_domain_done(&v);
@@ -55,6 +57,7 @@ static int hostdevs_read(struct domsvc *ds, struct virt_conn *c, const char *nam
 		r = virt_domain_get_hostdevs(c, name, false, &h->live, &h->nlive, &verr);
 	if (r < 0)
 		return domsvc_call_failed(ds, c, "reading the definition", name, r, &verr, err);
+	*ret_c = TAKE_PTR(c);
 	return 0;
 }
 
@@ -74,17 +77,11 @@ int domsvc_attach(struct domsvc *ds, const char *name, const char *const *addrs,
 	size_t ndone = 0;
 	int r;
 
-	r = domsvc_check_name(name, err);
-	if (r < 0)
-		return r;
 	for (size_t i = 0; i < n; i++)
 		if (!pci_addr_is_valid(addrs[i]))
 			return pd_error_set(err, PD_ERR_BAD_REQUEST, -EINVAL,
 					    "invalid PCI address '%s'", addrs[i]);
-	r = domsvc_get_conn(ds, &c, err);
-	if (r < 0)
-		return r;
-	r = hostdevs_read(ds, c, name, &h, err);
+	r = hostdevs_read(ds, name, &c, &h, err);
 	if (r < 0)
 		return r;
 	done = calloc(2 * n + 1, sizeof(*done));
@@ -178,13 +175,7 @@ int domsvc_detach(struct domsvc *ds, const char *name, const char *const *addrs,
 	struct virt_error verr = { 0 };
 	int r, first = 0;
 
-	r = domsvc_check_name(name, err);
-	if (r < 0)
-		return r;
-	r = domsvc_get_conn(ds, &c, err);
-	if (r < 0)
-		return r;
-	r = hostdevs_read(ds, c, name, &h, err);
+	r = hostdevs_read(ds, name, &c, &h, err);
 	if (r < 0)
 		return r;
 
@@ -240,23 +231,14 @@ int domsvc_detach(struct domsvc *ds, const char *name, const char *const *addrs,
 static int get_state(struct domsvc *ds, const char *name, struct virt_conn **ret_c,
 		     enum virt_state *ret_state, struct pd_error *err)
 {
-	_cleanup_(virt_conn_unrefp) struct virt_conn *c = NULL;
-	struct virt_error verr = { 0 };
 	struct virt_domain v = { 0 };
 	int r;
 
-	r = domsvc_check_name(name, err);
+	r = domsvc_open(ds, name, ret_c, &v, err);
 	if (r < 0)
 		return r;
-	r = domsvc_get_conn(ds, &c, err);
-	if (r < 0)
-		return r;
-	r = virt_domain_get(c, name, &v, &verr);
-	if (r < 0)
-		return domsvc_call_failed(ds, c, "the lookup", name, r, &verr, err);
-	virt_domain_done(&v);
 	*ret_state = v.state;
-	*ret_c = TAKE_PTR(c);
+	virt_domain_done(&v);
 	return 0;
 }
 

@@ -8,6 +8,7 @@
 
 struct domsvc;
 struct virt_conn;
+struct virt_domain;
 struct virt_error;
 
 /* A reference on the connection in *ret, or -ENOTCONN and libvirt_unavailable in @err. */
@@ -20,3 +21,9 @@ int domsvc_call_failed(struct domsvc *ds, struct virt_conn *c, const char *what,
 		       int r, const struct virt_error *verr, struct pd_error *err);
 /* 0 for a valid domain name, else -EINVAL and bad_request in @err. */
 int domsvc_check_name(const char *name, struct pd_error *err);
+/*
+ * The start of every call on one domain: check @name, take the connection (*ret_c) and read
+ * the domain (*ret_v, for virt_domain_done()). Errors as the service's, in @err.
+ */
+int domsvc_open(struct domsvc *ds, const char *name, struct virt_conn **ret_c,
+		struct virt_domain *ret_v, struct pd_error *err);
