@@ -13,6 +13,7 @@
 #include <nettle/sha2.h>
 
 #include "auth.h"
+#include "file.h"
 
 #define TOKEN_FILE_MAX (1024 * 1024)
 #define TOKENS_MAX 4096
@@ -213,37 +214,24 @@ int api_tokens_load(const char *path, struct api_tokens **ret, char *errbuf, siz
 	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	_cleanup_free_ char *buf = NULL;
 	struct stat st;
-	size_t got = 0;
+	size_t len;
+	int r;
 
-	if (fd < 0 || fstat(fd, &st) < 0) {
-		snprintf(errbuf, errsize, "%s", strerror(errno));
-		return -errno;
-	}
-	if (!S_ISREG(st.st_mode) || st.st_size > TOKEN_FILE_MAX) {
+	r = fd < 0 ? -errno : api_read_fd(fd, TOKEN_FILE_MAX, &buf, &len, &st);
+	if (r == -EINVAL) {
 		snprintf(errbuf, errsize, "not a regular file of at most %d bytes", TOKEN_FILE_MAX);
-		return -EINVAL;
+		return r;
+	}
+	if (r < 0) {
+		snprintf(errbuf, errsize, "%s", strerror(-r));
+		return r;
 	}
 	/* Whoever can write the file can make themselves admin. */
 	if (st.st_mode & S_IWOTH) {
 		snprintf(errbuf, errsize, "anyone can write it (chmod o-w)");
 		return -EPERM;
 	}
-	buf = malloc((size_t)st.st_size + 1);
-	if (!buf)
-		return -ENOMEM;
-	while (got < (size_t)st.st_size) {
-		ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			snprintf(errbuf, errsize, "%s", strerror(errno));
-			return -errno;
-		}
-		if (n == 0)
-			break;
-		got += (size_t)n;
-	}
-	return api_tokens_parse(buf, got, ret, errbuf, errsize);
+	return api_tokens_parse(buf, len, ret, errbuf, errsize);
 }
 
 void api_tokens_free(struct api_tokens *t)

@@ -11,6 +11,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "file.h"
 #include "listen.h"
 #include "macro.h"
 
@@ -118,26 +119,9 @@ int api_listen_tcp(const char *hostport, bool secured, int *ret_fd, char **ret_d
 int api_read_pem(const char *path, char **ret)
 {
 	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	_cleanup_free_ char *buf = NULL;
-	struct stat st;
-	size_t got = 0;
+	size_t len;
 
-	if (fd < 0 || fstat(fd, &st) < 0)
+	if (fd < 0)
 		return -errno;
-	if (!S_ISREG(st.st_mode) || st.st_size > 1024 * 1024)
-		return -EINVAL;
-	buf = malloc((size_t)st.st_size + 1);
-	if (!buf)
-		return -ENOMEM;
-	while (got < (size_t)st.st_size) {
-		ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return n < 0 ? -errno : -EIO;
-		got += (size_t)n;
-	}
-	buf[got] = '\0';
-	*ret = TAKE_PTR(buf);
-	return 0;
+	return api_read_fd(fd, 1024 * 1024, ret, &len, NULL);
 }

@@ -8,7 +8,7 @@ api_libapi_a_SOURCES = api/api.h api/server.c api/server.h api/server-priv.h \
 	api/domains.c api/assignments.c api/history.c \
 	api/host.c api/auth.c api/auth.h \
 	api/limits.c api/limits.h api/body.c api/body.h api/audit.c \
-	api/listen.c api/listen.h api/events.c \
+	api/listen.c api/listen.h api/events.c api/file.c api/file.h \
 	api/metrics.c api/metrics.h
 api_libapi_a_CFLAGS = $(AM_CFLAGS) $(MHD_CFLAGS) $(JANSSON_CFLAGS) $(NETTLE_CFLAGS)
 

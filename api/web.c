@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "file.h"
 #include "handlers.h"
 
 #define WEB_FILE_MAX (4 * 1024 * 1024)
@@ -24,32 +25,17 @@ static const struct {
 
 static int read_file(int dirfd, const char *name, struct api_blob **ret)
 {
-	_cleanup_close_ int fd = -1;
+	_cleanup_close_ int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	_cleanup_free_ char *buf = NULL;
-	struct stat st;
-	size_t got = 0;
+	size_t len;
+	int r;
 
-	fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
 		return -errno;
-	if (fstat(fd, &st) < 0)
-		return -errno;
-	if (!S_ISREG(st.st_mode) || st.st_size > WEB_FILE_MAX)
-		return -EINVAL;
-	buf = malloc((size_t)st.st_size + 1);
-	if (!buf)
-		return -ENOMEM;
-	while (got < (size_t)st.st_size) {
-		ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			break;
-		got += (size_t)n;
-	}
-	*ret = api_blob_from_data(buf, got);
+	r = api_read_fd(fd, WEB_FILE_MAX, &buf, &len, NULL);
+	if (r < 0)
+		return r;
+	*ret = api_blob_from_data(buf, len);
 	return *ret ? 0 : -ENOMEM;
 }
 
