@@ -118,6 +118,30 @@ static int arm_watchdog(struct passd *p)
 static int setup_preflight(struct passd *p);
 
 /*
+ * The binding service, and the host as the database says it should be: what a crashed passd
+ * left half-done is finished, then VF counts and bindings are re-applied.
+ */
+static int start_bindings(struct passd *p)
+{
+	struct pd_error err = PD_ERROR_INIT;
+	unsigned recovered = 0;
+	int r;
+
+	r = bindsvc_new(p->sysfs, p->db, p->inv, &p->bindsvc);
+	if (r < 0)
+		return log_error_errno(r, "Cannot create the binding service: %m");
+	r = bindsvc_recover(p->bindsvc, &recovered);
+	if (r < 0)
+		return r; /* logged */
+	if (recovered > 0 && inv_scan(p->inv, &err) < 0)
+		return -EIO; /* logged */
+	r = bindsvc_reconcile(p->bindsvc);
+	if (r < 0)
+		return r; /* logged */
+	return 0;
+}
+
+/*
  * passd --apply-bindings (passd-early.service, before libvirtd and the network): finish what
  * a crashed passd left half-done, re-apply the VF counts and vfio-pci bindings passd keeps,
  * so no host driver holds a device that belongs on vfio-pci after a reboot. No API, no
@@ -126,7 +150,6 @@ static int setup_preflight(struct passd *p);
 static int apply_bindings(struct passd *p)
 {
 	struct pd_error err = PD_ERROR_INIT;
-	unsigned recovered = 0;
 	int r;
 
 	r = sysfs_new(p->cfg->sysfs_root, &p->sysfs);
@@ -154,15 +177,7 @@ static int apply_bindings(struct passd *p)
 	r = inv_scan(p->inv, &err);
 	if (r < 0)
 		return r; /* logged */
-	r = bindsvc_new(p->sysfs, p->db, p->inv, &p->bindsvc);
-	if (r < 0)
-		return log_error_errno(r, "Cannot create the binding service: %m");
-	r = bindsvc_recover(p->bindsvc, &recovered);
-	if (r < 0)
-		return r; /* logged */
-	if (recovered > 0 && inv_scan(p->inv, &err) < 0)
-		return -EIO; /* logged */
-	r = bindsvc_reconcile(p->bindsvc);
+	r = start_bindings(p);
 	if (r < 0)
 		return r; /* logged */
 	log_info("Applied bindings: %u VF count(s) and %u binding(s) re-applied, %zu drift(s)",
@@ -407,7 +422,6 @@ static int passd_setup(struct passd *p)
 	static const int signals[] = { SIGTERM, SIGINT, SIGHUP };
 	struct pd_error err = PD_ERROR_INIT;
 	struct api_config acfg;
-	unsigned recovered = 0;
 	int r;
 
 	r = loop_new(&p->loop);
@@ -492,16 +506,7 @@ static int passd_setup(struct passd *p)
 	if (r < 0)
 		return r; /* logged */
 	acfg.security.audit = p->audit;
-	r = bindsvc_new(p->sysfs, p->db, p->inv, &p->bindsvc);
-	if (r < 0)
-		return log_error_errno(r, "Cannot create the binding service: %m");
-	/* Before serving: finish what a crashed passd left half-done. */
-	r = bindsvc_recover(p->bindsvc, &recovered);
-	if (r < 0)
-		return r; /* logged */
-	if (recovered > 0 && inv_scan(p->inv, &err) < 0)
-		return -EIO; /* logged */
-	r = bindsvc_reconcile(p->bindsvc);
+	r = start_bindings(p);
 	if (r < 0)
 		return r; /* logged */
 	r = follow_uevents(p);
