@@ -61,18 +61,24 @@ void db_audit_free(struct db_audit *a)
 	free(a);
 }
 
-int db_audit_begin(struct db_audit *a, const struct db_audit_row *row, int64_t *ret_id,
-		   struct pd_error *err)
+/* ?1 the time, ?2..?6 who asked what: the head of both statements that add a row. */
+static void bind_row(sqlite3_stmt *s, const struct db_audit_row *row)
 {
-	_cleanup_reset_ sqlite3_stmt *s = a->s[ST_INSERT];
-	int rc;
-
 	sqlite3_bind_int64(s, 1, db_now_usec());
 	sqlite3_bind_text(s, 2, row->identity, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 3, row->role, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 4, row->method, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 5, row->action, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 6, row->target, -1, SQLITE_STATIC);
+}
+
+int db_audit_begin(struct db_audit *a, const struct db_audit_row *row, int64_t *ret_id,
+		   struct pd_error *err)
+{
+	_cleanup_reset_ sqlite3_stmt *s = a->s[ST_INSERT];
+	int rc;
+
+	bind_row(s, row);
 	rc = sqlite3_step(s);
 	if (rc != SQLITE_DONE)
 		return db_sqlite_fail(a->db, err, rc, "recording an audit entry");
@@ -86,12 +92,7 @@ int db_audit_record(struct db_audit *a, const struct db_audit_row *row, int stat
 	_cleanup_reset_ sqlite3_stmt *s = a->s[ST_RECORD];
 	int rc;
 
-	sqlite3_bind_int64(s, 1, db_now_usec());
-	sqlite3_bind_text(s, 2, row->identity, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 3, row->role, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 4, row->method, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 5, row->action, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 6, row->target, -1, SQLITE_STATIC);
+	bind_row(s, row);
 	sqlite3_bind_int(s, 7, status);
 	sqlite3_bind_text(s, 8, result, -1, SQLITE_STATIC);
 	rc = sqlite3_step(s);
