@@ -1,5 +1,5 @@
 /*
- * bind-priv.h - what bind.c, bind-async.c and sriov.c share. Not for other modules: they use
+ * bind-priv.h - what bind.c, bind-start.c, bind-async.c and sriov.c share. Not for other modules: they use
  * bind.h.
  */
 #pragma once
@@ -7,6 +7,8 @@
 #include <pthread.h>
 
 #include "bind.h"
+
+#define VFIO_DRIVER "vfio-pci"
 
 struct bind_job;
 
@@ -57,3 +59,8 @@ int bindsvc_reconcile_vfs(struct bindsvc *bs);
 
 int bindsvc_async_init(struct bindsvc *bs);
 void bindsvc_async_done(struct bindsvc *bs);
+
+/* Put the device of @st back as it was before its step: its driver and its override (bind.c). */
+int bind_step_undo(struct sysfs *s, struct bind_step *st);
+/* The operation the crash and pause points of this thread count for (PASSD_CRASH_AT=OP:K). */
+void bind_set_crash_op(const char *op);

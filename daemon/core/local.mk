@@ -1,7 +1,7 @@
 # daemon/core/: the services. Uses sysfs/ udev/ db/ through their headers, never the OS directly.
 noinst_LIBRARIES += daemon/core/libcore.a
 daemon_core_libcore_a_SOURCES = daemon/core/inventory.c daemon/core/inventory.h \
-	daemon/core/bind.c daemon/core/bind.h daemon/core/bind-async.c daemon/core/bind-priv.h \
+	daemon/core/bind.c daemon/core/bind.h daemon/core/bind-start.c daemon/core/bind-async.c daemon/core/bind-priv.h \
 	daemon/core/sriov.c daemon/core/sriov.h \
 	daemon/core/groups.c daemon/core/groups.h \
 	daemon/core/critical.c daemon/core/critical.h \
